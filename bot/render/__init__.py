@@ -1,0 +1,1 @@
+"""Renderers: a neutral reply in, a platform's payload out."""

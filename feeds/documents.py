@@ -1,0 +1,190 @@
+"""The feeds the service publishes, one page at a time, as format-free documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from urllib.parse import quote
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from feeds.data import FeedContext, board_history, issue_views, paper_view
+from feeds.model import FeedAddress, FeedDoc, FeedItem, page_count
+from feeds.render import changes_html, issue_html, paper_html
+from storage.queries import issues as issue_queries
+from storage.queries import leaderboards as board_queries
+from storage.queries import papers as paper_queries
+from storage.queries.papers import DatedPaper
+
+# The `updated` of a feed with no entries yet: a fixed, plausible instant, so that an empty feed
+# is the same bytes on every build.
+EMPTY_FEED_UPDATED = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+SITE = "The Inference Report"
+
+
+def _doc(
+    ctx: FeedContext,
+    *,
+    specific: str,
+    title: str,
+    description: str,
+    home_url: str,
+    address: FeedAddress,
+    items: Sequence[FeedItem],
+    page: int,
+    pages: int,
+) -> FeedDoc:
+    return FeedDoc(
+        id=ctx.links.tag(f"feed/{specific}"),
+        title=title,
+        description=description,
+        home_url=home_url,
+        address=address,
+        updated=max((item.updated for item in items), default=EMPTY_FEED_UPDATED),
+        items=tuple(items),
+        page=page,
+        pages=pages,
+        hub=ctx.hub,
+    )
+
+
+def _offset(ctx: FeedContext, page: int) -> int:
+    return (page - 1) * ctx.page_size
+
+
+async def issues_feed(session: AsyncSession, ctx: FeedContext, page: int = 1) -> FeedDoc | None:
+    """Return a page of the issues feed (None past the last page): each issue in full."""
+    pages = page_count(await issue_queries.count_issues(session), ctx.page_size)
+    if page > pages:
+        return None
+    rows = await issue_queries.issues_page(session, limit=ctx.page_size, offset=_offset(ctx, page))
+    items = [
+        FeedItem(
+            id=ctx.links.tag(f"issue/{view.date.isoformat()}"),
+            title=f"{view.title}, {view.date:%B} {view.date.day}, {view.date.year}",
+            url=view.url,
+            published=view.published,
+            updated=view.updated,
+            content_html=issue_html(view),
+            summary=view.editorial[0] if view.editorial else None,
+        )
+        for view in await issue_views(session, ctx, rows)
+    ]
+    return _doc(
+        ctx,
+        specific="issues",
+        title=f"{SITE}: issues",
+        description="Every issue of the daily AI newsletter: editorial, papers and benchmarks.",
+        home_url=ctx.links.home(),
+        address=ctx.links.issues_feed(),
+        items=items,
+        page=page,
+        pages=pages,
+    )
+
+
+def _paper_items(ctx: FeedContext, rows: Sequence[DatedPaper]) -> list[FeedItem]:
+    items = []
+    for row in rows:
+        view = paper_view(ctx, row.paper, row.published)
+        items.append(
+            FeedItem(
+                id=ctx.links.tag(f"paper/{view.key}"),
+                title=view.title,
+                url=view.url,
+                published=view.published,
+                updated=view.updated,
+                content_html=paper_html(view),
+                categories=(view.category,) if view.category else (),
+            )
+        )
+    return items
+
+
+async def papers_feed(
+    session: AsyncSession, ctx: FeedContext, page: int = 1, category: str | None = None
+) -> FeedDoc | None:
+    """Return a page of every paper, or of one category's, newest first."""
+    total = await paper_queries.count_papers_in(session, category=category)
+    pages = page_count(total, ctx.page_size)
+    if page > pages:
+        return None
+    rows = await paper_queries.papers_page(
+        session, limit=ctx.page_size, offset=_offset(ctx, page), category=category
+    )
+    scope = f" in {category}" if category else ""
+    return _doc(
+        ctx,
+        specific=f"papers/{category}" if category else "papers",
+        title=f"{SITE}: papers{scope}",
+        description=f"Research papers{scope} the report has featured or listed, newest first.",
+        home_url=ctx.links.home(),
+        address=ctx.links.papers_feed(category),
+        items=_paper_items(ctx, rows),
+        page=page,
+        pages=pages,
+    )
+
+
+async def search_feed(
+    session: AsyncSession, ctx: FeedContext, query: str, page: int = 1
+) -> FeedDoc | None:
+    """Return a page of the papers matching every word of `query`, newest first."""
+    rows, total = await paper_queries.search_papers_newest(
+        session, query=query, limit=ctx.page_size, offset=_offset(ctx, page)
+    )
+    pages = page_count(total, ctx.page_size)
+    if page > pages:
+        return None
+    return _doc(
+        ctx,
+        specific=f"papers/search/{quote(query, safe='')}",
+        title=f"{SITE}: papers about “{query}”",
+        description=f"Research papers whose title or abstract has every word of “{query}”.",
+        home_url=ctx.links.home(),
+        address=ctx.links.search_feed(query),
+        items=_paper_items(ctx, rows),
+        page=page,
+        pages=pages,
+    )
+
+
+async def leaderboard_feed(
+    session: AsyncSession, ctx: FeedContext, slug: str, page: int = 1
+) -> FeedDoc | None:
+    """Return a page of a leaderboard's changes worth attention (None for an unknown board)."""
+    board = await board_queries.get_leaderboard(session, slug=slug)
+    if board is None:
+        return None
+    _, changesets = await board_history(session, ctx, board)
+    pages = page_count(len(changesets), ctx.page_size)
+    if page > pages:
+        return None
+    start = _offset(ctx, page)
+    items = [
+        FeedItem(
+            id=ctx.links.tag(f"leaderboard/{board.slug}/{changeset.as_of.isoformat()}"),
+            title=f"{board.name}, {changeset.as_of.isoformat()}: {changeset.changes[0]}"
+            + (f" and {len(changeset.changes) - 1} more" if len(changeset.changes) > 1 else ""),
+            # The fragment points at the change on the page and keeps each entry's link its own.
+            url=f"{ctx.links.leaderboard(board.slug)}#changes-{changeset.as_of.isoformat()}",
+            published=changeset.published,
+            updated=changeset.updated,
+            content_html=changes_html(changeset),
+        )
+        for changeset in changesets[start : start + ctx.page_size]
+    ]
+    return _doc(
+        ctx,
+        specific=f"leaderboard/{board.slug}",
+        title=f"{SITE}: {board.name} changes",
+        description=(
+            f"Changes worth attention on {board.name}: a new #1, a model entering or leaving "
+            f"the top {ctx.top_n}, a score moving by {ctx.score_threshold:g} or more."
+        ),
+        home_url=ctx.links.leaderboard(board.slug),
+        address=ctx.links.leaderboard_feed(board.slug),
+        items=items,
+        page=page,
+        pages=pages,
+    )

@@ -1,0 +1,5 @@
+"""Tables, the async engine and sessions, queries, search and migrations."""
+
+from storage.engine import Database
+
+__all__ = ["Database"]

@@ -1,0 +1,1 @@
+"""Queries: keyword-only functions that take the session."""

@@ -1,0 +1,261 @@
+"""Leaderboards, their dated snapshots, and the entries of each snapshot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import select as select_columns
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.tables import Leaderboard, LeaderboardEntry, LeaderboardSnapshot, Model, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class EntryInput:
+    """A row of a snapshot to store; the model is given by id."""
+
+    rank: int
+    model_id: int
+    score: float
+    tokens_per_second: int | None = None
+    price_cents: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryRow:
+    """A stored row with its model's name."""
+
+    rank: int
+    model_id: int
+    model: str
+    score: float
+    tokens_per_second: int | None
+    price_cents: int | None
+
+
+async def save_leaderboard(
+    session: AsyncSession, *, slug: str, name: str, description: str
+) -> Leaderboard:
+    """Insert the leaderboard `slug`, or update its name and description."""
+    board = (await session.exec(select(Leaderboard).where(Leaderboard.slug == slug))).first()
+    if board is None:
+        board = Leaderboard(slug=slug, name=name, description=description)
+    elif (board.name, board.description) == (name, description):
+        return board
+    else:
+        board.name, board.description = name, description
+    session.add(board)
+    await session.flush()
+    return board
+
+
+async def list_leaderboards(session: AsyncSession) -> Sequence[Leaderboard]:
+    """Return every leaderboard, by slug."""
+    return (await session.exec(select(Leaderboard).order_by(col(Leaderboard.slug)))).all()
+
+
+async def get_leaderboard(session: AsyncSession, *, slug: str) -> Leaderboard | None:
+    """Return the leaderboard `slug`."""
+    return (await session.exec(select(Leaderboard).where(Leaderboard.slug == slug))).first()
+
+
+async def save_snapshot(
+    session: AsyncSession,
+    *,
+    leaderboard_id: int,
+    as_of: dt.date,
+    source: str,
+    entries: Sequence[EntryInput],
+) -> tuple[LeaderboardSnapshot, bool]:
+    """Store the board as of a date from a source, replacing a differing earlier copy.
+
+    Return the snapshot and whether anything changed.
+    """
+    snapshot = (
+        await session.exec(
+            select(LeaderboardSnapshot).where(
+                LeaderboardSnapshot.leaderboard_id == leaderboard_id,
+                LeaderboardSnapshot.as_of == as_of,
+                LeaderboardSnapshot.source == source,
+            )
+        )
+    ).first()
+    wanted = sorted(entries, key=lambda e: (e.rank, e.model_id))
+    if snapshot is None:
+        snapshot = LeaderboardSnapshot(leaderboard_id=leaderboard_id, as_of=as_of, source=source)
+        session.add(snapshot)
+        await session.flush()
+    else:
+        stored = await session.exec(
+            select(LeaderboardEntry)
+            .where(LeaderboardEntry.snapshot_id == snapshot.id)
+            .order_by(col(LeaderboardEntry.rank), col(LeaderboardEntry.model_id))
+        )
+        current = [
+            EntryInput(e.rank, e.model_id, e.score, e.tokens_per_second, e.price_cents)
+            for e in stored.all()
+        ]
+        if current == wanted:
+            return snapshot, False
+        await session.exec(
+            delete(LeaderboardEntry).where(col(LeaderboardEntry.snapshot_id) == snapshot.id)
+        )
+        snapshot.updated_at = utcnow()
+        session.add(snapshot)
+    assert snapshot.id is not None
+    session.add_all(
+        LeaderboardEntry(
+            snapshot_id=snapshot.id,
+            model_id=e.model_id,
+            rank=e.rank,
+            score=e.score,
+            tokens_per_second=e.tokens_per_second,
+            price_cents=e.price_cents,
+        )
+        for e in wanted
+    )
+    await session.flush()
+    return snapshot, True
+
+
+async def snapshots(
+    session: AsyncSession,
+    *,
+    leaderboard_id: int,
+    on_or_before: dt.date | None = None,
+    limit: int = 2,
+) -> Sequence[LeaderboardSnapshot]:
+    """Return a board's newest snapshots (newest first), optionally as of a date."""
+    query = select(LeaderboardSnapshot).where(LeaderboardSnapshot.leaderboard_id == leaderboard_id)
+    if on_or_before is not None:
+        query = query.where(LeaderboardSnapshot.as_of <= on_or_before)
+    query = query.order_by(
+        col(LeaderboardSnapshot.as_of).desc(), col(LeaderboardSnapshot.updated_at).desc()
+    ).limit(limit)
+    return (await session.exec(query)).all()
+
+
+async def snapshot_entries(session: AsyncSession, *, snapshot_id: int) -> list[EntryRow]:
+    """Return a snapshot's rows in rank order, with model names."""
+    query = (
+        select(LeaderboardEntry, Model.name)
+        .join(Model, col(Model.id) == col(LeaderboardEntry.model_id))
+        .where(LeaderboardEntry.snapshot_id == snapshot_id)
+        .order_by(col(LeaderboardEntry.rank), col(Model.name))
+    )
+    return [
+        EntryRow(e.rank, e.model_id, name, e.score, e.tokens_per_second, e.price_cents)
+        for e, name in (await session.exec(query)).all()
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotRow:
+    """A snapshot without its rows."""
+
+    id: int
+    leaderboard_id: int
+    as_of: dt.date
+    source: str
+    updated_at: dt.datetime
+
+
+async def list_snapshots(
+    session: AsyncSession, *, leaderboard_id: int | None = None
+) -> list[SnapshotRow]:
+    """Return snapshots (of every board, or one), oldest first, without their rows."""
+    query = select_columns(
+        col(LeaderboardSnapshot.id),
+        col(LeaderboardSnapshot.leaderboard_id),
+        col(LeaderboardSnapshot.as_of),
+        col(LeaderboardSnapshot.source),
+        col(LeaderboardSnapshot.updated_at),
+    )
+    if leaderboard_id is not None:
+        query = query.where(col(LeaderboardSnapshot.leaderboard_id) == leaderboard_id)
+    query = query.order_by(
+        col(LeaderboardSnapshot.leaderboard_id),
+        col(LeaderboardSnapshot.as_of),
+        col(LeaderboardSnapshot.updated_at),
+        col(LeaderboardSnapshot.id),
+    )
+    rows = (await (await session.connection()).execute(query)).all()
+    return [
+        SnapshotRow(int(snapshot_id or 0), board_id, as_of, source, updated_at)
+        for snapshot_id, board_id, as_of, source, updated_at in rows
+    ]
+
+
+async def entries_by_snapshot(
+    session: AsyncSession, *, snapshot_ids: Sequence[int]
+) -> dict[int, list[EntryRow]]:
+    """Return the rows of many snapshots in rank order, with model names."""
+    found: dict[int, list[EntryRow]] = {snapshot_id: [] for snapshot_id in snapshot_ids}
+    ids = list(found)
+    for start in range(0, len(ids), 5000):
+        # Plain columns, not entities: a feed rebuild reads thousands of rows.
+        query = (
+            select_columns(
+                col(LeaderboardEntry.snapshot_id),
+                col(LeaderboardEntry.rank),
+                col(LeaderboardEntry.model_id),
+                col(Model.name),
+                col(LeaderboardEntry.score),
+                col(LeaderboardEntry.tokens_per_second),
+                col(LeaderboardEntry.price_cents),
+            )
+            .join(Model, col(Model.id) == col(LeaderboardEntry.model_id))
+            .where(col(LeaderboardEntry.snapshot_id).in_(ids[start : start + 5000]))
+            .order_by(
+                col(LeaderboardEntry.snapshot_id), col(LeaderboardEntry.rank), col(Model.name)
+            )
+        )
+        rows = (await (await session.connection()).execute(query)).all()
+        for snapshot_id, rank, model_id, name, score, speed, price in rows:
+            found[snapshot_id].append(EntryRow(rank, model_id, name, score, speed, price))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    """A model's place on a board as of one snapshot."""
+
+    leaderboard_id: int
+    as_of: dt.date
+    model_id: int
+    model: str
+    rank: int
+    score: float
+
+
+async def model_history(session: AsyncSession, *, model_ids: Sequence[int]) -> list[HistoryRow]:
+    """Return the models' rows on every board, by board, newest snapshot first."""
+    if not model_ids:
+        return []
+    query = (
+        select(
+            LeaderboardEntry,
+            col(Model.name),
+            col(LeaderboardSnapshot.leaderboard_id),
+            col(LeaderboardSnapshot.as_of),
+        )
+        .join(
+            LeaderboardSnapshot,
+            col(LeaderboardSnapshot.id) == col(LeaderboardEntry.snapshot_id),
+        )
+        .join(Model, col(Model.id) == col(LeaderboardEntry.model_id))
+        .where(col(LeaderboardEntry.model_id).in_(list(model_ids)))
+        .order_by(
+            col(LeaderboardSnapshot.leaderboard_id),
+            col(LeaderboardSnapshot.as_of).desc(),
+            col(LeaderboardSnapshot.updated_at).desc(),
+            col(LeaderboardEntry.rank),
+        )
+    )
+    return [
+        HistoryRow(board_id, as_of, e.model_id, name, e.rank, e.score)
+        for e, name, board_id, as_of in (await session.exec(query)).all()
+    ]

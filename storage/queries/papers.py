@@ -1,0 +1,221 @@
+"""Papers: bulk upsert by stable key, and lookups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Integer, column, func, text
+from sqlalchemy.orm import aliased
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.dialect import dialect_name, insert_for
+from storage.identity import normalise_title, paper_key
+from storage.search import query_terms
+from storage.tables import Paper, utcnow
+
+# Keep IN lists and parameter counts well inside SQLite's and asyncpg's limits.
+_CHUNK = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class PaperInput:
+    """A paper to store."""
+
+    title: str
+    abstract: str
+    category: str | None = None
+    arxiv_id: str | None = None
+    links: dict[str, str] | None = None
+
+
+def _row(paper: PaperInput, first_seen: dt.datetime, now: dt.datetime) -> dict[str, object]:
+    title_key = normalise_title(paper.title)
+    return {
+        "key": paper_key(title=paper.title, arxiv_id=paper.arxiv_id, title_key=title_key),
+        "arxiv_id": paper.arxiv_id,
+        "title_key": title_key,
+        "title": paper.title,
+        "category": paper.category,
+        "abstract": paper.abstract,
+        "links": paper.links or {},
+        "first_seen_at": first_seen,
+        "updated_at": now,
+    }
+
+
+async def upsert_papers(
+    session: AsyncSession,
+    *,
+    papers: Iterable[PaperInput],
+    first_seen: dt.datetime | None = None,
+) -> list[str]:
+    """Insert new papers and correct known ones; return their keys in the order given.
+
+    A known paper keeps its key and its earliest first-seen time; a missing category or abstract
+    never erases one already stored.
+    """
+    now = utcnow()
+    rows = [_row(paper, first_seen or now, now) for paper in papers]
+    if not rows:
+        return []
+    table = Paper.__table__  # type: ignore[attr-defined]
+    insert = insert_for(session, table)
+    excluded = insert.excluded
+    changed = (
+        table.c.title.is_distinct_from(excluded.title)
+        | (table.c.abstract.is_distinct_from(excluded.abstract) & (excluded.abstract != ""))
+        | (table.c.category.is_distinct_from(excluded.category) & excluded.category.is_not(None))
+        | (table.c.first_seen_at > excluded.first_seen_at)
+    )
+    statement = insert.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "title": excluded.title,
+            "title_key": excluded.title_key,
+            "abstract": func.coalesce(func.nullif(excluded.abstract, ""), table.c.abstract),
+            "category": func.coalesce(excluded.category, table.c.category),
+            "first_seen_at": _earliest(session, table.c.first_seen_at, excluded.first_seen_at),
+            "updated_at": excluded.updated_at,
+        },
+        where=changed,
+    )
+    connection = await session.connection()
+    for start in range(0, len(rows), _CHUNK):
+        await connection.execute(statement, rows[start : start + _CHUNK])
+    return [str(row["key"]) for row in rows]
+
+
+def _earliest(session: AsyncSession, stored: object, incoming: object) -> object:
+    # SQLite spells LEAST as the two-argument MIN.
+    if dialect_name(session) == "sqlite":
+        return func.min(stored, incoming)
+    return func.least(stored, incoming)
+
+
+async def paper_ids(session: AsyncSession, *, keys: Sequence[str]) -> dict[str, int]:
+    """Return the row ids of the papers with `keys`."""
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), _CHUNK):
+        chunk = keys[start : start + _CHUNK]
+        rows = (
+            await session.exec(select(Paper.key, Paper.id).where(col(Paper.key).in_(chunk)))
+        ).all()
+        found.update({key: paper_id for key, paper_id in rows if paper_id is not None})
+    return found
+
+
+async def get_paper(session: AsyncSession, *, key: str) -> Paper | None:
+    """Return the paper with the public `key`."""
+    return (await session.exec(select(Paper).where(Paper.key == key))).first()
+
+
+async def latest_papers(
+    session: AsyncSession, *, limit: int = 50, category: str | None = None
+) -> Sequence[Paper]:
+    """Return papers newest first, optionally of one category."""
+    query = select(Paper)
+    if category is not None:
+        query = query.where(Paper.category == category)
+    query = query.order_by(col(Paper.first_seen_at).desc(), col(Paper.id).desc()).limit(limit)
+    return (await session.exec(query)).all()
+
+
+async def count_papers(session: AsyncSession) -> int:
+    """Return how many papers are stored."""
+    return (await session.exec(select(func.count()).select_from(Paper))).one()
+
+
+@dataclass(frozen=True, slots=True)
+class DatedPaper:
+    """A paper with the time a feed shows it at: unique, stable and newest first."""
+
+    paper: Paper
+    published: dt.datetime
+
+
+def _dated_query(where: Sequence[Any]) -> Any:
+    # Papers stored together share a first-seen time; readers sort by date, so each paper is
+    # shown one second later than the papers stored before it at the same time. Counting only
+    # older ids keeps a paper's date fixed when later papers join its batch.
+    older = aliased(Paper)
+    ordinal = (
+        select(func.count())
+        .select_from(older)
+        .where(
+            col(older.first_seen_at) == col(Paper.first_seen_at),
+            col(older.id) < col(Paper.id),
+        )
+        .scalar_subquery()
+    )
+    return (
+        select(Paper, ordinal)
+        .where(*where)
+        .order_by(col(Paper.first_seen_at).desc(), col(Paper.id).desc())
+    )
+
+
+async def _dated(session: AsyncSession, query: Any) -> list[DatedPaper]:
+    rows = (await session.exec(query)).all()
+    return [
+        DatedPaper(paper, paper.first_seen_at + dt.timedelta(seconds=ordinal))
+        for paper, ordinal in rows
+    ]
+
+
+async def papers_page(
+    session: AsyncSession, *, limit: int, offset: int = 0, category: str | None = None
+) -> list[DatedPaper]:
+    """Return one page of papers, newest first, optionally of one category."""
+    where = [] if category is None else [col(Paper.category) == category]
+    return await _dated(session, _dated_query(where).limit(limit).offset(offset))
+
+
+async def count_papers_in(session: AsyncSession, *, category: str | None = None) -> int:
+    """Return how many papers are stored, optionally of one category."""
+    query = select(func.count()).select_from(Paper)
+    if category is not None:
+        query = query.where(col(Paper.category) == category)
+    return (await session.exec(query)).one()
+
+
+async def list_categories(session: AsyncSession) -> list[tuple[str, int]]:
+    """Return every category papers are filed under, with how many, by name."""
+    query = (
+        select(col(Paper.category), func.count())
+        .where(col(Paper.category).is_not(None))
+        .group_by(col(Paper.category))
+        .order_by(col(Paper.category))
+    )
+    return [(str(category), count) for category, count in (await session.exec(query)).all()]
+
+
+def _matching(session: AsyncSession, terms: Sequence[str]) -> Any:
+    # Every term must match (a saved search follows a topic, so no any-word fallback); each term
+    # is quoted, so neither FTS5 nor to_tsquery ever sees an operator.
+    if dialect_name(session) == "sqlite":
+        match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        ids = text("SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match").bindparams(
+            match=match
+        )
+        return col(Paper.id).in_(ids.columns(column("rowid", Integer)))
+    tsquery = " & ".join("'" + term.replace("'", "''") + "'" for term in terms)
+    return text("paper.search_vector @@ to_tsquery('english', :tsquery)").bindparams(
+        tsquery=tsquery
+    )
+
+
+async def search_papers_newest(
+    session: AsyncSession, *, query: str, limit: int, offset: int = 0
+) -> tuple[list[DatedPaper], int]:
+    """Return one page of the papers matching every word of `query`, newest first, and the total."""
+    terms = query_terms(query)
+    if not terms:
+        return [], 0
+    condition = _matching(session, terms)
+    total = (await session.exec(select(func.count()).select_from(Paper).where(condition))).one()
+    page = await _dated(session, _dated_query([condition]).limit(limit).offset(offset))
+    return page, total

@@ -1,0 +1,188 @@
+"""The stored model: issues, papers, leaderboards, snapshots, entries, models, subscriptions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    UniqueConstraint,
+)
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+
+def utcnow() -> dt.datetime:
+    """Return the current time, aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+def _timestamp(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False, **kwargs)
+
+
+class Issue(SQLModel, table=True):
+    """One dated issue of the report."""
+
+    __tablename__ = "issue"
+
+    id: int | None = Field(default=None, primary_key=True)
+    date: dt.date = Field(unique=True, nullable=False)
+    title: str
+    author: str
+    editorial: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = _timestamp()
+
+
+class Paper(SQLModel, table=True):
+    """A research paper, identified by its arXiv id when known, else by its normalised title."""
+
+    __tablename__ = "paper"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=64)
+    arxiv_id: str | None = Field(default=None, unique=True, max_length=32)
+    title_key: str = Field(index=True)
+    title: str
+    category: str | None = Field(default=None, index=True, max_length=32)
+    abstract: str = ""
+    links: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    first_seen_at: dt.datetime = _timestamp(index=True)
+    updated_at: dt.datetime = _timestamp()
+
+
+class IssuePaper(SQLModel, table=True):
+    """A paper as featured in an issue, in the issue's order."""
+
+    __tablename__ = "issue_paper"
+
+    issue_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("issue.id", ondelete="CASCADE"), primary_key=True)
+    )
+    paper_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True)
+    )
+    position: int
+
+
+class Leaderboard(SQLModel, table=True):
+    """A benchmark table the report follows."""
+
+    __tablename__ = "leaderboard"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(unique=True, max_length=64)
+    name: str
+    description: str = ""
+
+
+class LeaderboardSnapshot(SQLModel, table=True):
+    """A leaderboard as published on one date by one source."""
+
+    __tablename__ = "leaderboard_snapshot"
+    __table_args__ = (UniqueConstraint("leaderboard_id", "as_of", "source"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    leaderboard_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("leaderboard.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    as_of: dt.date = Field(index=True)
+    source: str = Field(max_length=64)
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = _timestamp()
+
+
+class Model(SQLModel, table=True):
+    """A model under its canonical name."""
+
+    __tablename__ = "model"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str
+    key: str = Field(unique=True, max_length=200)
+
+
+class ModelAlias(SQLModel, table=True):
+    """Another name under which a model appears, joined to its canonical entry."""
+
+    __tablename__ = "model_alias"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=200)
+    model_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("model.id", ondelete="CASCADE"), nullable=False)
+    )
+
+
+class LeaderboardEntry(SQLModel, table=True):
+    """One row of a snapshot."""
+
+    __tablename__ = "leaderboard_entry"
+    __table_args__ = (UniqueConstraint("snapshot_id", "model_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    snapshot_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("leaderboard_snapshot.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        )
+    )
+    model_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("model.id"), nullable=False, index=True)
+    )
+    rank: int
+    score: float
+    tokens_per_second: int | None = None
+    price_cents: int | None = None
+
+
+class Subscription(SQLModel, table=True):
+    """A channel's digest: when it comes, what it carries, and whether delivery is paused."""
+
+    __tablename__ = "subscription"
+    __table_args__ = (
+        UniqueConstraint("platform", "channel_id"),
+        Index("ix_subscription_platform_workspace_id", "platform", "workspace_id"),
+        CheckConstraint("platform IN ('discord', 'slack')", name="ck_subscription_platform"),
+        CheckConstraint(
+            "schedule_kind IN ('daily', 'on-publish')", name="ck_subscription_schedule_kind"
+        ),
+        CheckConstraint(
+            "schedule_kind <> 'daily' OR time_of_day IS NOT NULL",
+            name="ck_subscription_daily_has_time",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    # The Discord guild or Slack team the channel belongs to.
+    workspace_id: str = Field(default="", max_length=64)
+    channel_id: str = Field(max_length=64)
+    schedule_kind: str = Field(max_length=16)
+    # Local wall time "HH:MM" in `timezone`; None when the digest comes on publish.
+    time_of_day: str | None = Field(default=None, max_length=5)
+    timezone: str = Field(default="UTC", max_length=64)
+    sections: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    alert_boards: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    alert_top_n: int
+    alert_score_threshold: float
+    # Set by delivery when it gives up on a channel (removed, no permission), cleared on resume.
+    paused_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    paused_reason: str | None = None
+    created_by: str = Field(default="", max_length=64)
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = _timestamp()

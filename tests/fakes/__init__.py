@@ -1,0 +1,1 @@
+"""Fakes of the platforms the service talks to, for tests."""

@@ -1,0 +1,744 @@
+"""A fake Discord on 127.0.0.1: its REST API and its gateway, speaking Discord's own JSON.
+
+The real discord.py client connects to it with only its base URLs changed (`Route.BASE`, and
+the gateway address `GET /gateway/bot` answers). The fake enforces Discord's limits (400 with
+Discord's error body), the 3-second window to answer an interaction, one acknowledgement per
+interaction, per-route rate-limit buckets with X-RateLimit-* headers, and create-message nonces.
+It records every request, and answers 429 or 5xx when told to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fnmatch
+import json
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.discord import payloads
+from tests.fakes.discord.gateway import Gateway, Session
+from tests.fakes.discord.limits import (
+    EPHEMERAL,
+    Invalid,
+    check_choices,
+    check_commands,
+    check_message,
+    form_error,
+    pings,
+)
+from tests.fakes.discord.payloads import MEMBER_PERMISSIONS, Guild, Snowflakes
+from tests.fakes.discord.ratelimits import VIA, Buckets, Fault, json_response
+
+API = "/api/v10"
+INTERACTION_WINDOW = 3.0
+TOKEN_LIFETIME = 15 * 60.0
+NONCE_WINDOW = 5 * 60.0
+# Message flag of a deferred response still "thinking".
+LOADING = 1 << 7
+# Option types (https://discord.com/developers/docs/interactions/application-commands).
+STRING, INTEGER, BOOLEAN, NUMBER = 3, 4, 5, 10
+UNKNOWN_INTERACTION = {"message": "Unknown interaction", "code": 10062}
+UNKNOWN_WEBHOOK = {"message": "Unknown Webhook", "code": 10015}
+UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
+
+
+@dataclass
+class Recorded:
+    """One request as the fake received it (path under /api/v10), and its answer."""
+
+    method: str
+    path: str
+    route: str
+    query: dict[str, str]
+    body: Any
+    headers: dict[str, str]
+    status: int = 0
+    answer: Any = None
+
+
+@dataclass
+class FakeInteraction:
+    """An interaction the fake sent, and everything the bot answered to it."""
+
+    id: str
+    token: str
+    payload: dict[str, Any]
+    created: float
+    callback: dict[str, Any] | None = None
+    original: dict[str, Any] | None = None
+    original_deleted: bool = False
+    followups: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        """Return the messages a person sees, in order: the response, then the followups."""
+        first = [] if self.original is None or self.original_deleted else [self.original]
+        return first + self.followups
+
+    @property
+    def callback_type(self) -> int | None:
+        """Return the response type the bot chose: 4 a message, 5 deferred, 8 choices."""
+        return None if self.callback is None else int(self.callback["type"])
+
+
+class FakeDiscord:
+    """Discord's REST API and gateway on 127.0.0.1, for the real discord.py client."""
+
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token.for-tests-only",
+        heartbeat_interval_ms: int = 41_250,
+        interaction_window: float = INTERACTION_WINDOW,
+        buckets: dict[str, tuple[int, float]] | None = None,
+    ) -> None:
+        self.token = token
+        self.interaction_window = interaction_window
+        self.snowflake = Snowflakes()
+        self.application_id = self.snowflake()
+        self.bot_user = payloads.user(self.application_id, "inference-report", bot=True)
+        self.owner = payloads.user(self.snowflake(), "owner")
+        self.guild = Guild(
+            id=self.snowflake(),
+            name="Test Guild",
+            channel_id=self.snowflake(),
+            owner_id=self.owner["id"],
+        )
+        self.gateway = Gateway(
+            token=token,
+            heartbeat_interval_ms=heartbeat_interval_ms,
+            on_identify=self._ready,
+            on_change=self._notify,
+        )
+        self.requests: list[Recorded] = []
+        self.global_commands: list[dict[str, Any]] = []
+        self.guild_commands: dict[str, list[dict[str, Any]]] = {}
+        self.interactions: dict[str, FakeInteraction] = {}
+        self.channel_messages: dict[str, list[dict[str, Any]]] = {}
+        self.threads: list[dict[str, Any]] = []
+        self._buckets = Buckets(buckets)
+        self._faults: list[Fault] = []
+        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    @property
+    def api_base_url(self) -> str:
+        """Return what discord.py's Route.BASE should be to reach this fake."""
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        """Return the gateway address GET /gateway/bot hands out."""
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> None:
+        """Serve on a free port of 127.0.0.1."""
+        app = web.Application(middlewares=[self._middleware], client_max_size=64 * 1024**2)
+        self._routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+
+    async def close(self) -> None:
+        """Close every gateway connection and stop serving."""
+        await self.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # --- what tests call --------------------------------------------------------------------
+
+    def fail(self, method: str, pattern: str, *, status: int = 502, count: int = 1) -> None:
+        """Answer the next `count` requests matching `pattern` (a glob under /api/v10) with 5xx."""
+        self._faults.append(Fault(method, pattern, status, count))
+
+    def rate_limit(
+        self,
+        method: str,
+        pattern: str,
+        *,
+        retry_after: float = 0.25,
+        is_global: bool = False,
+        scope: str = "user",
+        count: int = 1,
+    ) -> None:
+        """Answer the next `count` matching requests with 429, Discord's body and headers."""
+        scope = "global" if is_global else scope
+        self._faults.append(Fault(method, pattern, 429, count, retry_after, is_global, scope))
+
+    def commands_for(self, guild_id: str | None = None) -> list[dict[str, Any]]:
+        """Return the application commands registered globally, or in one guild."""
+        if guild_id is None:
+            return self.global_commands
+        return self.guild_commands.get(guild_id, [])
+
+    def calls(self, method: str, pattern: str) -> list[Recorded]:
+        """Return the recorded requests matching a method and a glob under /api/v10."""
+        return [
+            r for r in self.requests if r.method == method and fnmatch.fnmatchcase(r.path, pattern)
+        ]
+
+    async def wait_for(self, predicate: Callable[[], bool], *, within: float = 10.0) -> None:
+        """Wait until `predicate()` holds; it is checked after every request and event."""
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(predicate)
+
+    async def wait_for_session(self, *, within: float = 10.0) -> None:
+        """Wait until a client has identified and is connected."""
+        await self.wait_for(lambda: self.gateway.connected, within=within)
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event to the connected client."""
+        await self.gateway.dispatch(event, data)
+
+    async def interact(
+        self,
+        name: str,
+        options: dict[str, Any] | None = None,
+        *,
+        guild_id: str | None = None,
+        permissions: int = MEMBER_PERMISSIONS,
+        user_id: str | None = None,
+        focused: str | None = None,
+    ) -> FakeInteraction:
+        """Send INTERACTION_CREATE for a registered command, as Discord does when one is used.
+
+        Options are checked as the Discord client checks them before sending. With `focused`,
+        the autocomplete interaction for that option is sent instead.
+        """
+        guild_id = guild_id or self.guild.id
+        registered = self._find_command(name, guild_id)
+        data: dict[str, Any] = {
+            "id": registered["id"],
+            "name": name,
+            "type": 1,
+            "options": self._options(registered, options or {}, focused),
+        }
+        if registered.get("guild_id"):
+            data["guild_id"] = registered["guild_id"]
+        return await self._interaction(4 if focused else 2, data, guild_id, permissions, user_id)
+
+    async def click(
+        self, message: dict[str, Any], custom_id: str, *, permissions: int = MEMBER_PERMISSIONS
+    ) -> FakeInteraction:
+        """Send the component interaction of a person pressing a button of `message`."""
+        ids = [
+            button.get("custom_id")
+            for row in message.get("components", [])
+            for button in row.get("components", [])
+        ]
+        if custom_id not in ids:
+            raise LookupError(f"the message has no button {custom_id!r}: {ids}")
+        data = {"custom_id": custom_id, "component_type": 2}
+        interaction = await self._interaction(
+            3, data, self.guild.id, permissions, None, message=message
+        )
+        return interaction
+
+    async def wait_for_messages(
+        self, interaction: FakeInteraction, count: int = 1, *, within: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait until the answer to `interaction` shows `count` complete messages; return them."""
+
+        def complete() -> bool:
+            shown = interaction.messages
+            return len(shown) >= count and not any(m["flags"] & LOADING for m in shown)
+
+        await self.wait_for(complete, within=within)
+        return interaction.messages
+
+    # --- plumbing ---------------------------------------------------------------------------
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _ready(self, session: Session) -> None:
+        ready = payloads.ready(
+            session.id, self.bot_user, self.application_id, self.guild.id, self.gateway_url
+        )
+        await self.gateway.dispatch("READY", ready)
+        await self.gateway.dispatch("GUILD_CREATE", self.guild.create_event(self.bot_user))
+
+    async def _interaction(
+        self,
+        kind: int,
+        data: dict[str, Any],
+        guild_id: str,
+        permissions: int,
+        user_id: str | None,
+        *,
+        message: dict[str, Any] | None = None,
+    ) -> FakeInteraction:
+        if not self.gateway.connected:
+            raise RuntimeError("no client is connected to the fake gateway")
+        person = payloads.user(user_id or self.owner["id"], "reader")
+        channel = {**self.guild.text_channel(), "permissions": str(permissions)}
+        payload: dict[str, Any] = {
+            "id": self.snowflake(),
+            "application_id": self.application_id,
+            "type": kind,
+            "data": data,
+            "guild_id": guild_id,
+            "guild": {"id": guild_id, "locale": "en-US", "features": []},
+            "channel_id": channel["id"],
+            "channel": channel,
+            "member": self.guild.member(person, permissions),
+            "token": "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48),
+            "version": 1,
+            "app_permissions": str(MEMBER_PERMISSIONS),
+            "locale": "en-US",
+            "guild_locale": "en-US",
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": guild_id},
+            "context": 0,
+            "attachment_size_limit": 10 * 1024 * 1024,
+        }
+        if message is not None:
+            payload["message"] = message
+        interaction = FakeInteraction(
+            id=payload["id"], token=payload["token"], payload=payload, created=time.monotonic()
+        )
+        self.interactions[interaction.id] = interaction
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    def _find_command(self, name: str, guild_id: str) -> dict[str, Any]:
+        for command in [*self.guild_commands.get(guild_id, []), *self.global_commands]:
+            if command["name"] == name:
+                return command
+        raise LookupError(f"/{name} is not registered with the fake Discord (sync it first)")
+
+    def _options(
+        self, command: dict[str, Any], values: dict[str, Any], focused: str | None
+    ) -> list[dict[str, Any]]:
+        """Return options as the Discord client sends them, after its own checks."""
+        declared = {option["name"]: option for option in command.get("options", [])}
+        sent = []
+        for name, value in values.items():
+            option = declared.get(name)
+            if option is None:
+                raise LookupError(f"/{command['name']} has no option {name!r}")
+            entry: dict[str, Any] = {"name": name, "type": option["type"], "value": value}
+            if name == focused:
+                entry |= {"focused": True, "value": str(value)}
+            else:
+                _check_value(option, value)
+            sent.append(entry)
+        if focused is None:
+            missing = [n for n, o in declared.items() if o.get("required") and n not in values]
+            if missing:
+                raise ValueError(f"the Discord client needs {missing} for /{command['name']}")
+        return sent
+
+    def _routes(self, app: web.Application) -> None:
+        add = app.router.add_route
+        add("GET", API + "/gateway", self._gateway_info)
+        add("GET", API + "/gateway/bot", self._gateway_bot)
+        add("GET", API + "/users/@me", self._me)
+        add("GET", API + "/oauth2/applications/@me", self._application)
+        add("GET", API + "/applications/@me", self._application)
+        commands = API + "/applications/{application_id}/commands"
+        guild_commands = API + "/applications/{application_id}/guilds/{guild_id}/commands"
+        for path in (commands, guild_commands):
+            add("GET", path, self._get_commands)
+            add("PUT", path, self._put_commands)
+        add("POST", API + "/interactions/{interaction_id}/{token}/callback", self._callback)
+        webhook = API + "/webhooks/{application_id}/{token}"
+        add("POST", webhook, self._followup)
+        add("GET", webhook + "/messages/{message_id}", self._get_webhook_message)
+        add("PATCH", webhook + "/messages/{message_id}", self._edit_webhook_message)
+        add("DELETE", webhook + "/messages/{message_id}", self._delete_webhook_message)
+        channel = API + "/channels/{channel_id}"
+        add("GET", channel, self._get_channel)
+        add("GET", channel + "/messages", self._list_messages)
+        add("POST", channel + "/messages", self._create_message)
+        add("GET", channel + "/messages/{message_id}", self._get_message)
+        add("PATCH", channel + "/messages/{message_id}", self._edit_message)
+        add("DELETE", channel + "/messages/{message_id}", self._delete_message)
+        add("POST", channel + "/messages/{message_id}/threads", self._start_thread)
+        app.router.add_get("/gateway", self.gateway.handle)
+
+    @web.middleware
+    async def _middleware(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        if request.path == "/gateway":
+            return await handler(request)
+        resource = request.match_info.route.resource
+        route = resource.canonical.removeprefix(API) if resource is not None else request.path
+        record = Recorded(
+            method=request.method,
+            path=request.path.removeprefix(API),
+            route=route,
+            query=dict(request.query),
+            body=None,
+            headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+        )
+        self.requests.append(record)
+        bucket = self._buckets.get(request.method, route, request.match_info)
+        response: web.StreamResponse
+        try:
+            record.body = request["body"] = await _read_body(request)
+            fault = next((f for f in self._faults if f.matches(request.method, record.path)), None)
+            if fault is not None:
+                response = fault.response()
+            else:
+                self._authorise(request, route)
+                if bucket is not None and not bucket.take():
+                    response = bucket.refusal()
+                else:
+                    response = await handler(request)
+        except Invalid as error:
+            response = json_response(error.body, status=error.status)
+        except web.HTTPNotFound:
+            response = json_response({"message": "404: Not Found", "code": 0}, status=404)
+        if bucket is not None and response.status != 429:
+            response.headers.update(bucket.headers())
+        response.headers.update(VIA)
+        record.status = response.status
+        if isinstance(response, web.Response) and isinstance(response.body, bytes):
+            with contextlib.suppress(ValueError):
+                record.answer = json.loads(response.body)
+        await self._notify()
+        return response
+
+    def _authorise(self, request: web.Request, route: str) -> None:
+        if route.startswith(("/interactions/", "/webhooks/")):
+            return  # authorised by the token in the path
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            raise Invalid(401, {"message": "401: Unauthorized", "code": 0})
+
+    # --- REST: the bot and its application --------------------------------------------------
+
+    async def _gateway_info(self, request: web.Request) -> web.Response:
+        return json_response({"url": self.gateway_url})
+
+    async def _gateway_bot(self, request: web.Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
+        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return json_response(self.bot_user)
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return json_response(payloads.application(self.application_id, self.bot_user, self.owner))
+
+    def _check_application(self, request: web.Request) -> None:
+        if request.match_info["application_id"] != self.application_id:
+            raise Invalid(403, {"message": "Missing Access", "code": 50001})
+
+    async def _get_commands(self, request: web.Request) -> web.Response:
+        self._check_application(request)
+        return json_response(self.commands_for(request.match_info.get("guild_id")))
+
+    async def _put_commands(self, request: web.Request) -> web.Response:
+        self._check_application(request)
+        body = request["body"]
+        check_commands(body)
+        guild_id = request.match_info.get("guild_id")
+        if guild_id is not None and guild_id != self.guild.id:
+            raise Invalid(403, {"message": "Missing Access", "code": 50001})
+        stored = []
+        for command in body:
+            entry = {
+                "id": self.snowflake(),
+                "application_id": self.application_id,
+                "version": self.snowflake(),
+                "type": 1,
+                "default_member_permissions": None,
+                "nsfw": False,
+                **command,
+            }
+            entry.setdefault("options", [])
+            if guild_id is not None:
+                entry["guild_id"] = guild_id
+            stored.append(entry)
+        if guild_id is None:
+            self.global_commands = stored
+        else:
+            self.guild_commands[guild_id] = stored
+        return json_response(stored)
+
+    # --- REST: interactions -----------------------------------------------------------------
+
+    def _by_token(self, request: web.Request) -> FakeInteraction:
+        if request.match_info["application_id"] != self.application_id:
+            raise Invalid(404, UNKNOWN_WEBHOOK)
+        token = request.match_info["token"]
+        for interaction in self.interactions.values():
+            if interaction.token == token:
+                if time.monotonic() - interaction.created > TOKEN_LIFETIME:
+                    raise Invalid(401, {"message": "Invalid Webhook Token", "code": 50027})
+                if interaction.callback is None:
+                    raise Invalid(404, UNKNOWN_WEBHOOK)  # not acknowledged yet
+                return interaction
+        raise Invalid(404, UNKNOWN_WEBHOOK)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        interaction = self.interactions.get(request.match_info["interaction_id"])
+        if interaction is None or interaction.token != request.match_info["token"]:
+            raise Invalid(404, UNKNOWN_INTERACTION)
+        if interaction.callback is not None:
+            already = {"message": "Interaction has already been acknowledged.", "code": 40060}
+            raise Invalid(400, already)
+        if time.monotonic() - interaction.created > self.interaction_window:
+            raise Invalid(404, UNKNOWN_INTERACTION)
+        body = request["body"] or {}
+        kind, data = body.get("type"), body.get("data") or {}
+        allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}}[interaction.payload["type"]]
+        if kind not in allowed:
+            problem = {"code": "INTERACTION_TYPE_INVALID", "message": "Invalid callback type."}
+            raise form_error({"type": {"_errors": [problem]}})
+        channel_id = interaction.payload["channel_id"]
+        message = None
+        if kind == 8:
+            check_choices(data)
+        elif kind == 4:
+            check_message(data)
+            message = self._message(channel_id, data, interaction=interaction)
+        elif kind == 5:
+            if data.get("flags", 0) & ~EPHEMERAL:
+                problem = {"code": "MESSAGE_FLAGS_INVALID", "message": "Invalid flags."}
+                raise form_error({"data": {"flags": {"_errors": [problem]}}})
+            thinking = {"content": "", "flags": (data.get("flags", 0) & EPHEMERAL) | LOADING}
+            message = self._message(channel_id, thinking, interaction=interaction)
+        interaction.callback = {"type": kind, "data": data}
+        interaction.original = message
+        if request.query.get("with_response") not in {"1", "true", "True"}:
+            return web.Response(status=204)
+        answer: dict[str, Any] = {
+            "interaction": {
+                "id": interaction.id,
+                "type": interaction.payload["type"],
+                "response_message_id": message["id"] if message else None,
+                "response_message_loading": kind == 5,
+                "response_message_ephemeral": bool(message and message["flags"] & EPHEMERAL),
+            },
+            "resource": {"type": kind},
+        }
+        if message is not None and kind == 4:
+            answer["resource"]["message"] = message
+        return json_response(answer)
+
+    async def _followup(self, request: web.Request) -> web.Response:
+        interaction = self._by_token(request)
+        body = request["body"] or {}
+        check_message(body)
+        message = self._message(interaction.payload["channel_id"], body, interaction=interaction)
+        interaction.followups.append(message)
+        if request.query.get("wait") in {"1", "true", "True"}:
+            return json_response(message)
+        return web.Response(status=204)
+
+    def _webhook_message(self, request: web.Request) -> tuple[FakeInteraction, dict[str, Any]]:
+        interaction = self._by_token(request)
+        wanted = request.match_info["message_id"]
+        if wanted == "@original":
+            if interaction.original is None or interaction.original_deleted:
+                raise Invalid(404, UNKNOWN_MESSAGE)
+            return interaction, interaction.original
+        for message in interaction.followups:
+            if message["id"] == wanted:
+                return interaction, message
+        raise Invalid(404, UNKNOWN_MESSAGE)
+
+    async def _get_webhook_message(self, request: web.Request) -> web.Response:
+        return json_response(self._webhook_message(request)[1])
+
+    async def _edit_webhook_message(self, request: web.Request) -> web.Response:
+        _, message = self._webhook_message(request)
+        return json_response(self._edit(message, request["body"] or {}))
+
+    async def _delete_webhook_message(self, request: web.Request) -> web.Response:
+        interaction, message = self._webhook_message(request)
+        if message is interaction.original:
+            interaction.original_deleted = True
+        else:
+            interaction.followups.remove(message)
+        return web.Response(status=204)
+
+    # --- REST: channels ---------------------------------------------------------------------
+
+    def _channel(self, request: web.Request) -> str:
+        channel_id = request.match_info["channel_id"]
+        if channel_id not in {self.guild.channel_id, *(t["id"] for t in self.threads)}:
+            raise Invalid(404, {"message": "Unknown Channel", "code": 10003})
+        return channel_id
+
+    async def _get_channel(self, request: web.Request) -> web.Response:
+        channel_id = self._channel(request)
+        for thread in self.threads:
+            if thread["id"] == channel_id:
+                return json_response(thread)
+        return json_response(self.guild.text_channel())
+
+    async def _list_messages(self, request: web.Request) -> web.Response:
+        found = self.channel_messages.get(self._channel(request), [])
+        limit = int(request.query.get("limit", "50"))
+        return json_response(list(reversed(found))[:limit])
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        channel_id = self._channel(request)
+        body = request["body"] or {}
+        check_message(body)
+        nonce = body.get("nonce")
+        # With enforce_nonce, the same nonce within minutes returns the message already made.
+        key = (channel_id, str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            seen = self._nonces.get(key)
+            if seen is not None and time.monotonic() - seen[0] < NONCE_WINDOW:
+                return json_response(seen[1])
+        message = self._message(channel_id, body)
+        self.channel_messages.setdefault(channel_id, []).append(message)
+        if nonce is not None and body.get("enforce_nonce"):
+            self._nonces[key] = (time.monotonic(), message)
+        await self.gateway.dispatch("MESSAGE_CREATE", {**message, "guild_id": self.guild.id})
+        return json_response(message)
+
+    def _stored(self, request: web.Request) -> dict[str, Any]:
+        channel_id = self._channel(request)
+        for message in self.channel_messages.get(channel_id, []):
+            if message["id"] == request.match_info["message_id"]:
+                return message
+        raise Invalid(404, UNKNOWN_MESSAGE)
+
+    async def _get_message(self, request: web.Request) -> web.Response:
+        return json_response(self._stored(request))
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        return json_response(self._edit(self._stored(request), request["body"] or {}))
+
+    async def _delete_message(self, request: web.Request) -> web.Response:
+        message = self._stored(request)
+        self.channel_messages[message["channel_id"]].remove(message)
+        return web.Response(status=204)
+
+    async def _start_thread(self, request: web.Request) -> web.Response:
+        message = self._stored(request)
+        body = request["body"] or {}
+        name = body.get("name")
+        if not isinstance(name, str) or not 1 <= len(name) <= 100:
+            problem = {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be 1 to 100 in length."}
+            raise form_error({"name": {"_errors": [problem]}})
+        thread = {
+            **self.guild.text_channel(),
+            "id": message["id"],
+            "type": 11,
+            "name": name,
+            "parent_id": message["channel_id"],
+            "owner_id": self.bot_user["id"],
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                "archive_timestamp": payloads.now_iso(),
+                "locked": False,
+            },
+            "message_count": 0,
+            "member_count": 1,
+        }
+        self.threads.append(thread)
+        return json_response(thread, status=201)
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def _message(
+        self, channel_id: str, body: dict[str, Any], *, interaction: FakeInteraction | None = None
+    ) -> dict[str, Any]:
+        content = body.get("content") or ""
+        # Without allowed_mentions, channel messages parse everything, webhooks users only.
+        default = ("users",) if interaction is not None else ("users", "roles", "everyone")
+        message: dict[str, Any] = {
+            "id": self.snowflake(),
+            "channel_id": channel_id,
+            "type": 20 if interaction is not None else 0,
+            "content": content,
+            "author": self.bot_user,
+            "timestamp": payloads.now_iso(),
+            "edited_timestamp": None,
+            "tts": False,
+            "attachments": [],
+            "embeds": body.get("embeds") or [],
+            "components": body.get("components") or [],
+            "pinned": False,
+            "flags": body.get("flags") or 0,
+            "allowed_mentions": body.get("allowed_mentions"),
+            **pings(content, body.get("allowed_mentions"), default),
+        }
+        if interaction is not None:
+            message |= {
+                "webhook_id": self.application_id,
+                "application_id": self.application_id,
+                "interaction_metadata": {
+                    "id": interaction.id,
+                    "type": interaction.payload["type"],
+                    "user": interaction.payload["member"]["user"],
+                    "authorizing_integration_owners": {},
+                },
+            }
+        if body.get("nonce") is not None:
+            message["nonce"] = body["nonce"]
+        return message
+
+    def _edit(self, message: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+        merged = {
+            key: body.get(key, message.get(key))
+            for key in ("content", "embeds", "components", "allowed_mentions")
+        }
+        check_message(merged)
+        default = ("users",) if message.get("webhook_id") else ("users", "roles", "everyone")
+        message.update(merged)
+        message.update(pings(merged["content"] or "", merged["allowed_mentions"], default))
+        message["flags"] &= ~LOADING
+        message["edited_timestamp"] = payloads.now_iso()
+        return message
+
+
+def _check_value(option: dict[str, Any], value: Any) -> None:
+    """Refuse what the Discord client refuses: wrong types, values out of range, not a choice."""
+    kind = option["type"]
+    ok = {
+        STRING: isinstance(value, str),
+        INTEGER: isinstance(value, int) and not isinstance(value, bool),
+        BOOLEAN: isinstance(value, bool),
+        NUMBER: isinstance(value, int | float) and not isinstance(value, bool),
+    }.get(kind, True)
+    if not ok:
+        raise TypeError(f"option {option['name']!r} takes Discord type {kind}, not {value!r}")
+    if kind in (INTEGER, NUMBER):
+        low, high = option.get("min_value"), option.get("max_value")
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise ValueError(f"the Discord client refuses {value} for {option['name']!r}")
+    longest = option.get("max_length", 6000)
+    if kind == STRING and not option.get("min_length", 0) <= len(value) <= longest:
+        raise ValueError(f"the Discord client refuses {value!r} for {option['name']!r}")
+    choices = option.get("choices")
+    if choices and value not in [choice["value"] for choice in choices]:
+        raise ValueError(f"{value!r} is not one of the choices of {option['name']!r}")
+
+
+async def _read_body(request: web.Request) -> Any:
+    if not request.can_read_body:
+        return None
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        payload = form.get("payload_json")
+        return json.loads(str(payload)) if payload is not None else None
+    raw = await request.read()
+    if not raw:
+        return None
+    try:
+        return json.loads(raw)
+    except ValueError as error:
+        raise Invalid(400, {"message": "400: Bad Request", "code": 50109}) from error

@@ -1,0 +1,90 @@
+"""Paper search: anything a person types is a valid query, on both databases."""
+
+from __future__ import annotations
+
+import pytest
+
+from storage import Database
+from storage.queries.papers import PaperInput, upsert_papers
+from storage.search import MARK_END, MARK_START, query_terms, search_papers
+
+PAPERS = [
+    PaperInput(
+        "Dynamic Batching for Serving",
+        "We batch requests dynamically to raise throughput.",
+        "cs.DC",
+    ),
+    PaperInput(
+        "Sparse Experts at Scale", "Mixture of experts routing with sparse batches.", "cs.LG"
+    ),
+    PaperInput("Multi-Agent Planning", "Agents plan together; don't they? We test it.", "cs.AI"),
+]
+
+HOSTILE = [
+    '"unbalanced',
+    "foo AND",
+    "multi-agent",
+    "don't",
+    "NEAR(a b)",
+    "title:batching",
+    "*",
+    "🚀🚀",
+    "'; DROP TABLE paper; --",
+    "a & | ! :* <->",
+    "",
+    "   ",
+    "\\",
+    "(((",
+]
+
+
+@pytest.fixture
+async def stored(db: Database) -> Database:
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=PAPERS)
+    return db
+
+
+async def test_words_match_through_their_stems(stored: Database) -> None:
+    async with stored.session() as session:
+        hits = await search_papers(session, query="batching", limit=5)
+    titles = [hit.paper.title for hit in hits]
+    assert titles[0] == "Dynamic Batching for Serving"
+    assert "Sparse Experts at Scale" in titles  # "batches" shares the stem
+    assert MARK_START in hits[0].extract and MARK_END in hits[0].extract
+
+
+async def test_a_category_narrows_the_search(stored: Database) -> None:
+    async with stored.session() as session:
+        hits = await search_papers(session, query="batching", category="cs.LG", limit=5)
+    assert [hit.paper.title for hit in hits] == ["Sparse Experts at Scale"]
+
+
+async def test_all_words_first_then_any(stored: Database) -> None:
+    async with stored.session() as session:
+        both = await search_papers(session, query="sparse experts", limit=5)
+        either = await search_papers(session, query="sparse planning", limit=5)
+    assert [hit.paper.title for hit in both] == ["Sparse Experts at Scale"]
+    assert {hit.paper.title for hit in either} == {
+        "Sparse Experts at Scale",
+        "Multi-Agent Planning",
+    }
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+async def test_any_text_is_a_valid_query(stored: Database, query: str) -> None:
+    async with stored.session() as session:
+        hits = await search_papers(session, query=query, limit=5)
+    assert all(hit.paper.title for hit in hits)
+
+
+async def test_operator_words_are_searched_as_words(stored: Database) -> None:
+    async with stored.session() as session:
+        hits = await search_papers(session, query="multi-agent", limit=5)
+    assert [hit.paper.title for hit in hits] == ["Multi-Agent Planning"]
+
+
+def test_query_terms_keep_words_and_drop_syntax() -> None:
+    assert query_terms('"foo" AND bar*') == ["foo", "bar"]
+    assert query_terms("🚀 (") == []
+    assert query_terms("the and") == ["the", "and"]
