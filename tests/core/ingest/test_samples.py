@@ -77,7 +77,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
     "report-2026-05-14.txt": {
         "date": "2026-05-14",
         "editorial_starts": [
-            "Hyperscalers are spending $725 billion on AI compute",
+            "Hyperscalers ",
             "The demand problem reveals itself in unexpected places.",
             "The labs are converging on agentic systems",
             "Claude Opus 4.6 holds the top position on SWE-rebench at 65.3%,",
