@@ -87,6 +87,32 @@ class Settings(BaseSettings):
         description="Slack's Web API base; OAuth's authorize page is on the same host.",
     )
 
+    discord_gateway: bool = Field(
+        default=True,
+        description="Connect this process to Discord's gateway (answer commands); off on extras.",
+    )
+    discord_requests_per_second: float = Field(
+        default=48.0, gt=0, le=50, description="Pace of the bot's REST requests for deliveries."
+    )
+    slack_messages_per_minute: float = Field(
+        default=300.0, gt=0, description="Pace of digest messages in one Slack workspace."
+    )
+    slack_channel_messages_per_second: float = Field(
+        default=1.0, gt=0, description="Pace of digest messages in one Slack channel."
+    )
+    delivery_poll_seconds: float = Field(
+        default=15.0, gt=0, description="How often the worker looks for digests that are due."
+    )
+    delivery_concurrency: int = Field(
+        default=64, ge=1, le=1000, description="Deliveries under way at once in one process."
+    )
+    rate_limit_backend: Literal["auto", "memory", "database", "redis"] = Field(
+        default="auto", description="Where request budgets are kept, shared between processes."
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for budgets shared between processes (redis://...)."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _normalise_url(cls, value: str) -> str:

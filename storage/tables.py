@@ -184,5 +184,64 @@ class Subscription(SQLModel, table=True):
     paused_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
     paused_reason: str | None = None
     created_by: str = Field(default="", max_length=64)
+    # Issues dated up to this day are not sent on schedule: a new digest starts with the next issue.
+    skip_through: dt.date | None = Field(default=None, nullable=True)
     created_at: dt.datetime = _timestamp()
     updated_at: dt.datetime = _timestamp()
+
+
+class Delivery(SQLModel, table=True):
+    """What a channel was sent for one issue or alert: the record that makes delivery exactly-once.
+
+    `posted` holds the platform ids of the messages sent so far (the main post first, then the
+    overflow in its thread) and `part_hashes` what each carried, so a resumed or corrected delivery
+    edits, adds or removes only what differs. `in_doubt_since` is set just before a message is
+    sent and cleared when its id is recorded: a delivery found with it set may have posted that
+    message already, so the sender looks for it before sending again.
+    """
+
+    __tablename__ = "delivery"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "key"),
+        Index("ix_delivery_status_next_attempt_at", "status", "next_attempt_at"),
+        CheckConstraint("status IN ('pending', 'sent', 'failed')", name="ck_delivery_status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscription_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("subscription.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    # `issue:2026-03-31`: what was sent, once per subscription.
+    key: str = Field(max_length=128)
+    issue_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("issue.id", ondelete="SET NULL"), nullable=True),
+    )
+    status: str = Field(default="pending", max_length=16)
+    due_at: dt.datetime = _timestamp()
+    next_attempt_at: dt.datetime = _timestamp()
+    attempts: int = 0
+    last_error: str | None = None
+    posted: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    part_hashes: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    thread_id: str | None = Field(default=None, max_length=64)
+    in_doubt_since: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # The issue's `updated_at` the posted messages were made from; a newer one means a correction.
+    content_version: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    sent_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    created_at: dt.datetime = _timestamp()
+    updated_at: dt.datetime = _timestamp()
+
+
+class RateBudget(SQLModel, table=True):
+    """A shared request budget: the theoretical arrival time of the next request (GCRA)."""
+
+    __tablename__ = "rate_budget"
+
+    key: str = Field(primary_key=True, max_length=200)
+    # Seconds since the epoch, on the database's clock, so processes on any host agree.
+    tat: float = 0.0

@@ -11,11 +11,10 @@ from core.commands.context import CommandContext
 from core.commands.registry import command
 from core.commands.reply import Fields, Reply
 from core.commands.schedule import describe_schedule
-from storage.queries import issues, subscriptions
+from storage.queries import deliveries, issues, subscriptions
 from storage.queries.subscriptions import settings_of
-from storage.tables import Subscription
+from storage.tables import Delivery, Subscription
 
-# Deliveries are not recorded yet; the delivery issue's table will fill this line in.
 NO_DELIVERY_YET = "none yet"
 
 Pairs = tuple[tuple[str, str], ...]
@@ -35,9 +34,15 @@ async def status(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
             found = await subscriptions.get_subscription(
                 session, platform=platform, channel_id=ctx.channel_id
             )
+        history: tuple[Delivery | None, Delivery | None] = (None, None)
+        if found is not None and found.id is not None:
+            history = (
+                await deliveries.last_sent(session, subscription_id=found.id),
+                await deliveries.latest_trouble(session, subscription_id=found.id),
+            )
         latest = await issues.latest_issue(session)
         boards = await digest.load_boards(session)
-    pairs = _delivery(found, ctx.clock(), in_channel=platform is not None)
+    pairs = _delivery(found, ctx.clock(), *history, in_channel=platform is not None)
     if latest is None:
         pairs += (("Latest issue", "none imported yet"),)
     else:
@@ -48,7 +53,14 @@ async def status(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
     return Reply(title="Status", blocks=(Fields(pairs),))
 
 
-def _delivery(found: Subscription | None, now: dt.datetime, *, in_channel: bool) -> Pairs:
+def _delivery(
+    found: Subscription | None,
+    now: dt.datetime,
+    last: Delivery | None,
+    trouble: Delivery | None,
+    *,
+    in_channel: bool,
+) -> Pairs:
     if found is None:
         where = "set one up with /subscribe" if in_channel else "digests go to Discord and Slack"
         return (("Digest", f"none ({where})"),)
@@ -58,11 +70,31 @@ def _delivery(found: Subscription | None, now: dt.datetime, *, in_channel: bool)
         failures = f"paused since {found.paused_at:%Y-%m-%d %H:%M} UTC{reason}"
         upcoming = "none while paused"
     else:
-        failures = "none"
+        failures = _trouble(trouble)
         upcoming = describe_next(settings, now)
     return (
         ("Digest", describe_schedule(settings)),
         ("Next delivery", upcoming),
-        ("Last delivery", NO_DELIVERY_YET),
+        ("Last delivery", _last(last)),
         ("Failures", failures),
+    )
+
+
+def _last(last: Delivery | None) -> str:
+    if last is None or last.sent_at is None:
+        return NO_DELIVERY_YET
+    what = last.key.removeprefix("issue:")
+    return f"the issue of {what}, {last.sent_at:%Y-%m-%d %H:%M} UTC"
+
+
+def _trouble(trouble: Delivery | None) -> str:
+    if trouble is None:
+        return "none"
+    what = trouble.key.removeprefix("issue:")
+    tries = f"{trouble.attempts} attempt{'' if trouble.attempts == 1 else 's'}"
+    if trouble.status == "failed":
+        return f"the issue of {what} could not be sent ({tries}): {trouble.last_error}"
+    return (
+        f"the issue of {what}: {tries} failed ({trouble.last_error}); "
+        f"next try {trouble.next_attempt_at:%Y-%m-%d %H:%M} UTC"
     )

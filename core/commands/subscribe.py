@@ -28,7 +28,7 @@ from core.commands.schedule import (
     resolve_timezone,
     suggest_timezones,
 )
-from storage.queries import leaderboards, subscriptions
+from storage.queries import issues, leaderboards, subscriptions
 from storage.queries.categories import paper_categories
 from storage.queries.subscriptions import SECTIONS, DigestSettings, settings_of
 from storage.tables import Leaderboard
@@ -39,7 +39,7 @@ MAX_TOP_N = 50
 CLEAR_WORDS = frozenset({"none", "all", "any", "-"})
 _CATEGORY = re.compile(r"^[A-Za-z]+(?:-[A-Za-z]+)?(?:\.[A-Za-z]+(?:-[A-Za-z]+)?)?$")
 Step = Callable[[str, DigestSettings], DigestSettings | Reply]
-SEND_NOW = Action("/digest", "Send the latest issue now")
+SEND_NOW = Action("/digest send:now", "Send the latest issue now")
 START_NEXT = Action("/subscriptions", "Start with the next")
 
 
@@ -76,6 +76,7 @@ async def subscribe(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
         settings = _apply(args, base, boards, known_categories)
         if isinstance(settings, Reply):
             return settings
+        latest = await issues.latest_issue(session)
         _, created = await subscriptions.save_subscription(
             session,
             platform=platform,
@@ -83,6 +84,8 @@ async def subscribe(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
             channel_id=ctx.channel_id,
             user_id=ctx.user_id,
             settings=settings,
+            # A new digest starts with the next issue; "Send the latest issue now" sends this one.
+            skip_through=None if latest is None else latest.date,
         )
     async with ctx.db.session() as session:
         data = await digest.load_digest(session)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -66,8 +67,12 @@ async def save_subscription(
     channel_id: str,
     user_id: str,
     settings: DigestSettings,
+    skip_through: dt.date | None = None,
 ) -> tuple[Subscription, bool]:
-    """Create or replace the channel's choices; return the subscription and whether it is new."""
+    """Create or replace the channel's choices; return the subscription and whether it is new.
+
+    A new digest skips the issues dated up to `skip_through` (those already out).
+    """
     subscription = await get_subscription(session, platform=platform, channel_id=channel_id)
     created = subscription is None
     if subscription is None:
@@ -82,6 +87,7 @@ async def save_subscription(
             schedule_kind=settings.schedule_kind,
             alert_top_n=settings.alert_top_n,
             alert_score_threshold=settings.alert_score_threshold,
+            skip_through=skip_through,
         )
     else:
         subscription.updated_at = utcnow()

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -35,6 +40,31 @@ def cli(
         timeout=120,
         check=False,
     )
+
+
+# Settings a developer's environment may hold that would change what `run` does here.
+SERVICE_SETTINGS = {
+    "DATABASE_URL", "LOG_LEVEL", "PORT", "HOST", "PUBLIC_URL", "DISCORD_TOKEN", "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN",
+}  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fetch_when_up(url: str, *, within: float) -> str:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return str(response.read().decode())
+        except (urllib.error.URLError, ConnectionError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
@@ -126,11 +156,31 @@ def test_a_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
     assert "not supported" in done.stderr
 
 
-def test_run_loads_the_examples_into_an_empty_database(tmp_path: Path) -> None:
-    done = cli("run", cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert "Lumen Pro 2" in done.stdout
-    assert rows(tmp_path / "inference-report.db", "SELECT count(*) FROM issue") == [(2,)]
+def test_run_loads_the_examples_serves_them_and_stops_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SERVICE_SETTINGS}
+    env |= {"PORT": str(port), "PUBLIC_URL": "http://report.example.test"}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cli", "run"],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        body = fetch_when_up(f"http://127.0.0.1:{port}/feeds/issues.atom", within=60)
+        assert "2026-11-20" in body and "2026-11-19" in body
+        assert rows(tmp_path / "inference-report.db", "SELECT count(*) FROM issue") == [(2,)]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, log = server.communicate(timeout=60)
+    assert server.returncode == 0, log
+    assert "loaded example report-2026-11-19.txt" in log
+    assert "running: web, chat, delivery" in log
+    # Without tokens each platform says why it is not started, and no token-like text is logged.
+    assert "DISCORD_TOKEN is not set; the Discord bot is not started" in log
+    assert "the Slack app is not started" in log
+    assert "no digest will be sent" in log
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="TEST_DATABASE_URL not set")

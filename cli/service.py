@@ -1,0 +1,221 @@
+"""The long-running service, in the roles a process takes: web, chat, delivery, or all three.
+
+- web: the feeds and pages, and Slack's HTTP endpoints when SLACK_MODE=http (Procfile `web`);
+- chat: Discord's gateway and Slack's Socket Mode, answering commands (Procfile `worker`);
+- delivery: the scheduler that plans and sends digests (Procfile `worker`).
+`inference-report run` takes all three in one process, the embedded default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.discord.client import DiscordBot, start_discord
+from bot.discord.delivery import DiscordPoster, delivery_client
+from bot.slack import SlackRunner, add_slack_routes, start_slack
+from bot.slack.app import uses_oauth
+from bot.slack.delivery import SlackPoster, TokenSource
+from config import Settings
+from core.delivery import Dispatcher, Poster
+from core.delivery.budget import Budget, RedisBudget, budget_for
+from core.delivery.scheduler import DeliveryScheduler
+from feeds.app import FEEDS, create_app
+from storage import Database
+from storage.migrate import ensure_schema, head_revision
+
+log = logging.getLogger("inference_report")
+
+
+@dataclass(frozen=True, slots=True)
+class Roles:
+    """What one process does."""
+
+    web: bool = True
+    chat: bool = True
+    delivery: bool = True
+
+    def describe(self) -> str:
+        """Return the roles in words."""
+        names = [name for name in ("web", "chat", "delivery") if getattr(self, name)]
+        return ", ".join(names) or "nothing"
+
+
+@dataclass
+class Running:
+    """What a process started, for the ones that stop it (and for tests)."""
+
+    db: Database
+    scheduler: DeliveryScheduler | None = None
+    dispatcher: Dispatcher | None = None
+    web_runner: web.AppRunner | None = None
+    discord: DiscordBot | None = None
+    slack: SlackRunner | None = None
+    posters: dict[str, Poster] = field(default_factory=dict)
+    closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+
+def _secret(value: Any) -> str:
+    return value.get_secret_value().strip() if value is not None else ""
+
+
+async def run_service(
+    settings: Settings,
+    roles: Roles,
+    *,
+    stop: asyncio.Event | None = None,
+    before_start: Callable[[Database], Awaitable[None]] | None = None,
+    started: Callable[[Running], None] | None = None,
+) -> None:
+    """Run the roles until `stop` is set or the process gets SIGINT or SIGTERM."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    running = Running(db=Database(settings.database_url, echo=settings.database_echo))
+    try:
+        if await ensure_schema(running.db):
+            log.info("database schema upgraded to %s", head_revision())
+        if before_start is not None:
+            await before_start(running.db)
+        await _start(settings, roles, running)
+        log.info("running: %s", roles.describe())
+        if started is not None:
+            started(running)
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
+        await _stop(running)
+
+
+async def _start(settings: Settings, roles: Roles, running: Running) -> None:
+    db = running.db
+    slack_here = (roles.web and settings.slack_mode == "http") or (
+        roles.chat and settings.slack_mode == "socket"
+    )
+    if roles.chat:
+        if settings.discord_gateway:
+            running.discord = await start_discord(settings, db)
+        else:
+            log.info("Discord: DISCORD_GATEWAY is false; commands are answered by another process")
+    if slack_here:
+        running.slack = await start_slack(settings, db)
+    if roles.web:
+        app = create_app(settings, db)
+        if running.slack is not None and running.slack.mode == "http":
+            add_slack_routes(app, running.slack.app)
+        running.web_runner = web.AppRunner(app, access_log=None)
+        await running.web_runner.setup()
+        await web.TCPSite(running.web_runner, settings.host, settings.port).start()
+        log.info(
+            "serving on http://%s:%d, public URL %s", settings.host, settings.port,
+            settings.public_url,
+        )  # fmt: skip
+    if roles.delivery:
+        budget = budget_for(db, backend=settings.rate_limit_backend, redis_url=settings.redis_url)
+        if isinstance(budget, RedisBudget):
+            running.closers.append(budget.close)
+        running.posters = await _posters(settings, db, budget, running)
+        if not running.posters:
+            log.info("deliveries: neither Discord nor Slack is configured; no digest will be sent")
+        running.dispatcher = Dispatcher(
+            db,
+            running.posters,
+            public_url=settings.public_url,
+            concurrency=settings.delivery_concurrency,
+        )
+        running.scheduler = DeliveryScheduler(
+            db, running.dispatcher, poll_seconds=settings.delivery_poll_seconds
+        )
+        running.scheduler.start()
+
+
+async def _posters(
+    settings: Settings, db: Database, budget: Budget, running: Running
+) -> dict[str, Poster]:
+    posters: dict[str, Poster] = {}
+    token = _secret(settings.discord_token)
+    if token:
+        client = running.discord
+        if client is None:
+            try:
+                client = await delivery_client(token)
+            except Exception as error:  # a refused token is logged, never shown
+                log.error(
+                    "Discord: the token was refused (%s); no digest goes to Discord",
+                    type(error).__name__,
+                )
+                client = None
+            else:
+                running.closers.append(client.close)
+        if client is not None:
+            posters["discord"] = DiscordPoster(
+                client, budget, per_second=settings.discord_requests_per_second
+            )
+    tokens = _slack_tokens(settings, db)
+    if tokens is not None:
+        posters["slack"] = SlackPoster(
+            tokens,
+            budget,
+            base_url=settings.slack_api_base_url,
+            per_minute=settings.slack_messages_per_minute,
+            channel_per_second=settings.slack_channel_messages_per_second,
+        )
+    return posters
+
+
+def _slack_tokens(settings: Settings, db: Database) -> TokenSource | None:
+    if uses_oauth(settings):
+        from slack_sdk.oauth.installation_store.sqlalchemy import (
+            AsyncSQLAlchemyInstallationStore,
+        )
+
+        store = AsyncSQLAlchemyInstallationStore(
+            client_id=(settings.slack_client_id or "").strip(), engine=db.engine
+        )
+
+        async def installed(team_id: str) -> str | None:
+            bot = await store.async_find_bot(enterprise_id=None, team_id=team_id)
+            return None if bot is None else bot.bot_token
+
+        return installed
+    token = _secret(settings.slack_bot_token)
+    if not token:
+        return None
+
+    async def single(team_id: str) -> str | None:
+        return token
+
+    return single
+
+
+async def _stop(running: Running) -> None:
+    if running.scheduler is not None:
+        await running.scheduler.stop()
+    if running.slack is not None:
+        await running.slack.stop()
+    if running.discord is not None:
+        await running.discord.stop()
+    if running.web_runner is not None:
+        await running.web_runner.cleanup()
+    for close in running.closers:
+        with contextlib.suppress(Exception):
+            await close()
+    await running.db.dispose()
+
+
+def notify_published(running: Running) -> None:
+    """Tell the parts of this process that an import happened: rebuild feeds, plan digests."""
+    if running.web_runner is not None:
+        running.web_runner.app[FEEDS].notify_changed()
+    if running.scheduler is not None:
+        running.scheduler.wake()

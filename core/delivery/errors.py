@@ -1,0 +1,15 @@
+"""How a post can fail: for good (the channel is gone or closed to us), or for now."""
+
+from __future__ import annotations
+
+
+class PermanentFailure(Exception):
+    """The channel cannot take the digest (removed, no access): pause its subscription."""
+
+
+class TransientFailure(Exception):
+    """The platform could not take the message now: try later, after `retry_after` if given."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

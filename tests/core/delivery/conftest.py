@@ -1,0 +1,67 @@
+"""Fixtures for delivery: the example issues, channels subscribed to them, a clock to set."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlmodel import col
+
+from core import digest
+from core.ingest.store import ingest
+from storage import Database
+from storage.queries import subscriptions
+from storage.tables import Issue, Subscription
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
+FIRST, SECOND = sorted(EXAMPLES.glob("report-*.txt"))
+
+Subscribe = Callable[..., Awaitable[Subscription]]
+
+
+async def published(db: Database, path: Path, at: dt.datetime) -> None:
+    """Import an example issue as if it had been published at `at`."""
+    result = await ingest(db, path.read_bytes())
+    async with db.transaction() as session:
+        await session.exec(
+            update(Issue).where(col(Issue.date) == result.date).values(created_at=at, updated_at=at)
+        )
+
+
+@pytest.fixture
+def subscribe(db: Database) -> Subscribe:
+    """Return a maker of subscriptions: a Discord channel with the given choices."""
+    counter = iter(range(1, 1_000_000))
+
+    async def make(
+        *,
+        time: str | None = None,
+        timezone: str = "UTC",
+        platform: str = "discord",
+        skip_through: dt.date | None = None,
+        **choices: object,
+    ) -> Subscription:
+        settings = dataclasses.replace(
+            digest.DEFAULT_SETTINGS,
+            schedule_kind="daily" if time else "on-publish",
+            time_of_day=time,
+            timezone=timezone,
+            **choices,  # type: ignore[arg-type]
+        )
+        async with db.transaction() as session:
+            found, _ = await subscriptions.save_subscription(
+                session,
+                platform=platform,  # type: ignore[arg-type]
+                workspace_id="guild-1",
+                channel_id=f"channel-{next(counter)}",
+                user_id="user-1",
+                settings=settings,
+                skip_through=skip_through,
+            )
+        return found
+
+    return make
