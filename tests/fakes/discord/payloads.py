@@ -17,15 +17,26 @@ MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 16) | (1 << 31)
 
 
 class Snowflakes:
-    """Discord ids: milliseconds since 2015 shifted left 22 bits, plus a counter."""
+    """Discord ids: milliseconds since 2015 shifted left 22 bits, plus a counter.
+
+    Every id is larger than the one before, as Discord's are within a channel, so that
+    `before`/`after` pagination by id orders messages by creation even thousands per millisecond.
+    """
 
     def __init__(self) -> None:
         self._count = 0
+        self._last = 0
 
     def __call__(self) -> str:
         self._count += 1
         now = int(time.time() * 1000) - DISCORD_EPOCH_MS
-        return str((now << 22) | (self._count & 0xFFF))
+        self._last = max((now << 22) | (self._count & 0xFFF), self._last + 1)
+        return str(self._last)
+
+
+def snowflake_at(unix_seconds: float) -> int:
+    """Return the smallest id Discord could give at a moment (for `before`/`after` by time)."""
+    return max(0, int(unix_seconds * 1000) - DISCORD_EPOCH_MS) << 22
 
 
 def now_iso() -> str:
@@ -86,24 +97,14 @@ class Guild:
     owner_id: str
 
     def text_channel(self) -> dict[str, Any]:
-        """Return its text channel."""
-        return {
-            "id": self.channel_id,
-            "type": 0,
-            "guild_id": self.id,
-            "name": "general",
-            "position": 0,
-            "permission_overwrites": [],
-            "nsfw": False,
-            "parent_id": None,
-            "topic": None,
-            "last_message_id": None,
-            "rate_limit_per_user": 0,
-            "flags": 0,
-        }
+        """Return its first text channel, #general."""
+        return text_channel(self.id, self.channel_id, "general", 0)
 
-    def create_event(self, bot_user: dict[str, Any]) -> dict[str, Any]:
-        """Return the GUILD_CREATE event's data."""
+    def create_event(
+        self, bot_user: dict[str, Any], channels: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
+        """Return the GUILD_CREATE event's data, listing `channels` (by default #general)."""
+        channels = channels if channels is not None else [self.text_channel()]
         return {
             "id": self.id,
             "name": self.name,
@@ -159,7 +160,7 @@ class Guild:
                     "flags": 0,
                 }
             ],
-            "channels": [{k: v for k, v in self.text_channel().items() if k != "guild_id"}],
+            "channels": [{k: v for k, v in c.items() if k != "guild_id"} for c in channels],
             "threads": [],
             "presences": [],
             "stage_instances": [],
@@ -184,14 +185,36 @@ class Guild:
         }
 
 
+def text_channel(guild_id: str, channel_id: str, name: str, position: int) -> dict[str, Any]:
+    """Return a guild text channel (type 0)."""
+    return {
+        "id": channel_id,
+        "type": 0,
+        "guild_id": guild_id,
+        "name": name,
+        "position": position,
+        "permission_overwrites": [],
+        "nsfw": False,
+        "parent_id": None,
+        "topic": None,
+        "last_message_id": None,
+        "rate_limit_per_user": 0,
+        "flags": 0,
+    }
+
+
 def ready(
-    session_id: str, bot_user: dict[str, Any], application_id: str, guild_id: str, gateway: str
+    session_id: str,
+    bot_user: dict[str, Any],
+    application_id: str,
+    guild_ids: list[str],
+    gateway: str,
 ) -> dict[str, Any]:
-    """Return the READY event's data: the guild is unavailable until its GUILD_CREATE."""
+    """Return the READY event's data: each guild is unavailable until its GUILD_CREATE."""
     return {
         "v": 10,
         "user": bot_user,
-        "guilds": [{"id": guild_id, "unavailable": True}],
+        "guilds": [{"id": guild_id, "unavailable": True} for guild_id in guild_ids],
         "session_id": session_id,
         "resume_gateway_url": gateway,
         "shard": [0, 1],

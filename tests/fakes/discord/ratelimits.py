@@ -7,6 +7,7 @@ import hashlib
 import json
 import math
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,11 @@ DEFAULT_BUCKETS: dict[str, tuple[int, float]] = {
     "POST /channels/{channel_id}/messages": (5, 5.0),
 }
 DEFAULT_BUCKET = (50, 1.0)
+# Discord's global limit: 50 requests per second per bot token (platforms.md §1, "DD").
+GLOBAL_LIMIT = 50
+# A client pacing itself at exactly the limit arrives a few milliseconds early now and then
+# (timer and loop jitter); the window forgives that much so an even pace never gets a 429.
+GLOBAL_TOLERANCE = 0.01
 # Discord's responses pass through Google's front end; discord.py takes a 429 without this
 # header for a Cloudflare ban.
 VIA = {"Via": "1.1 google"}
@@ -83,6 +89,41 @@ class Bucket:
         return _limited(after, {**self.headers(), "X-RateLimit-Scope": "user"}, is_global=False)
 
 
+class GlobalLimit:
+    """Discord's global limit: at most `limit` requests per bot token in any rolling second.
+
+    Discord counts every request authorised with the bot token, not interaction callbacks nor
+    interaction webhooks (platforms.md §1, from Discord's rate-limit page). Over it, Discord
+    answers 429 with `"global": true`, `X-RateLimit-Global: true` and `X-RateLimit-Scope: global`.
+    A rolling window (not a refilling bucket) means no second ever holds more than `limit`, so a
+    bench measures the rate a client really achieves; `tolerance` forgives early-by-jitter.
+    """
+
+    def __init__(
+        self, limit: int, *, window: float = 1.0, tolerance: float = GLOBAL_TOLERANCE
+    ) -> None:
+        self.limit = limit
+        self.window = window
+        self.tolerance = tolerance
+        self._accepted: deque[float] = deque()
+
+    def take(self, now: float) -> float:
+        """Count a request at `now`; return 0 if allowed, else how long until one is."""
+        edge = now - self.window + self.tolerance
+        accepted = self._accepted
+        while accepted and accepted[0] <= edge:
+            accepted.popleft()
+        if len(accepted) >= self.limit:
+            return max(accepted[0] - edge, 0.001)
+        accepted.append(now)
+        return 0.0
+
+    def refusal(self, retry_after: float) -> web.Response:
+        """Return Discord's global 429."""
+        headers = {"X-RateLimit-Global": "true", "X-RateLimit-Scope": "global"}
+        return _limited(retry_after, headers, is_global=True)
+
+
 class Buckets:
     """Buckets by route and major parameter (channel, guild, webhook), as Discord keys them."""
 
@@ -117,6 +158,9 @@ class Fault:
     retry_after: float = 0.0
     is_global: bool = False
     scope: str = "user"
+    # After commit: the request is carried out, then its answer is replaced (or dropped).
+    after_commit: bool = False
+    drop: bool = False
 
     def matches(self, method: str, path: str) -> bool:
         """Return whether a request (path under /api/v10) is one this fault is for."""

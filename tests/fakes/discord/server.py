@@ -5,6 +5,12 @@ the gateway address `GET /gateway/bot` answers). The fake enforces Discord's lim
 Discord's error body), the 3-second window to answer an interaction, one acknowledgement per
 interaction, per-route rate-limit buckets with X-RateLimit-* headers, and create-message nonces.
 It records every request, and answers 429 or 5xx when told to.
+
+For delivery at scale: many guilds and channels (`add_guild`, `add_channels`, found by id in
+O(1)), channels the bot may not use (`forbid`, `delete_channel`), Discord's global limit of 50
+requests per second per bot (`FakeDiscord(global_limit=50)`), answers lost after the message was
+made (`fail_after_commit`), and read helpers (`messages_in`, `deliveries`, `request_times`,
+`count_429s`).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import fnmatch
 import json
 import secrets
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +29,7 @@ from typing import Any
 from aiohttp import web
 
 from tests.fakes.discord import payloads
+from tests.fakes.discord.channels import MISSING_ACCESS, UNKNOWN_MESSAGE, Directory
 from tests.fakes.discord.gateway import Gateway, Session
 from tests.fakes.discord.limits import (
     EPHEMERAL,
@@ -33,7 +41,15 @@ from tests.fakes.discord.limits import (
     pings,
 )
 from tests.fakes.discord.payloads import MEMBER_PERMISSIONS, Guild, Snowflakes
-from tests.fakes.discord.ratelimits import VIA, Buckets, Fault, json_response
+from tests.fakes.discord.ratelimits import (
+    GLOBAL_LIMIT,
+    VIA,
+    Bucket,
+    Buckets,
+    Fault,
+    GlobalLimit,
+    json_response,
+)
 
 API = "/api/v10"
 INTERACTION_WINDOW = 3.0
@@ -45,7 +61,6 @@ LOADING = 1 << 7
 STRING, INTEGER, BOOLEAN, NUMBER = 3, 4, 5, 10
 UNKNOWN_INTERACTION = {"message": "Unknown interaction", "code": 10062}
 UNKNOWN_WEBHOOK = {"message": "Unknown Webhook", "code": 10015}
-UNKNOWN_MESSAGE = {"message": "Unknown Message", "code": 10008}
 
 
 @dataclass
@@ -60,6 +75,8 @@ class Recorded:
     headers: dict[str, str]
     status: int = 0
     answer: Any = None
+    # time.monotonic() when the request arrived.
+    at: float = 0.0
 
 
 @dataclass
@@ -97,6 +114,7 @@ class FakeDiscord:
         heartbeat_interval_ms: int = 41_250,
         interaction_window: float = INTERACTION_WINDOW,
         buckets: dict[str, tuple[int, float]] | None = None,
+        global_limit: int | None = GLOBAL_LIMIT,
     ) -> None:
         self.token = token
         self.interaction_window = interaction_window
@@ -104,12 +122,8 @@ class FakeDiscord:
         self.application_id = self.snowflake()
         self.bot_user = payloads.user(self.application_id, "inference-report", bot=True)
         self.owner = payloads.user(self.snowflake(), "owner")
-        self.guild = Guild(
-            id=self.snowflake(),
-            name="Test Guild",
-            channel_id=self.snowflake(),
-            owner_id=self.owner["id"],
-        )
+        self.directory = Directory(self.snowflake)
+        self.guild = self.directory.add_guild("Test Guild", self.owner["id"])
         self.gateway = Gateway(
             token=token,
             heartbeat_interval_ms=heartbeat_interval_ms,
@@ -120,11 +134,16 @@ class FakeDiscord:
         self.global_commands: list[dict[str, Any]] = []
         self.guild_commands: dict[str, list[dict[str, Any]]] = {}
         self.interactions: dict[str, FakeInteraction] = {}
-        self.channel_messages: dict[str, list[dict[str, Any]]] = {}
+        # What the bot posted in each channel, oldest first (the directory's own store).
+        self.channel_messages: dict[str, list[dict[str, Any]]] = self.directory.messages
         self.threads: list[dict[str, Any]] = []
         self._buckets = Buckets(buckets)
+        self._global = GlobalLimit(global_limit) if global_limit else None
+        self._limited: Counter[str] = Counter()
         self._faults: list[Fault] = []
-        self._nonces: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+        self._after_commit: list[Fault] = []
+        self._announcements: set[asyncio.Task[None]] = set()
+        self._nonces: dict[str, tuple[float, dict[str, Any]]] = {}
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -176,6 +195,84 @@ class FakeDiscord:
         """Answer the next `count` matching requests with 429, Discord's body and headers."""
         scope = "global" if is_global else scope
         self._faults.append(Fault(method, pattern, 429, count, retry_after, is_global, scope))
+
+    def fail_after_commit(
+        self, method: str, pattern: str, *, status: int = 500, count: int = 1, drop: bool = False
+    ) -> None:
+        """Carry out the next `count` matching requests, then answer 5xx (or, with `drop`, close
+        the connection unanswered): the message exists, the client cannot know it.
+
+        Only requests that succeed are affected; `pattern` is a glob under /api/v10.
+        """
+        self._after_commit.append(
+            Fault(method, pattern, status, count, after_commit=True, drop=drop)
+        )
+
+    # --- guilds and channels ----------------------------------------------------------------
+
+    def add_guild(self, name: str = "Another Guild") -> Guild:
+        """Add a guild the bot is in, with its #general channel (GUILD_CREATE if connected)."""
+        guild = self.directory.add_guild(name, self.owner["id"])
+        self._announce("GUILD_CREATE", self._guild_create(guild))
+        return guild
+
+    def add_channels(self, count: int, *, guild: Guild | str | None = None) -> list[str]:
+        """Add `count` text channels to a guild (the default one unless given); return their ids."""
+        found = self._guild(guild)
+        added = self.directory.add_channels(found, count)
+        for channel in added:
+            self._announce("CHANNEL_CREATE", channel)
+        return [channel["id"] for channel in added]
+
+    def channels_of(self, guild: Guild | str | None = None) -> list[str]:
+        """Return the ids of a guild's text channels (the default guild unless given)."""
+        return [c["id"] for c in self.directory.guild_channels(self._guild(guild).id)]
+
+    def forbid(self, channel_id: str, *, code: int = MISSING_ACCESS) -> None:
+        """Take the bot's access to a channel: 403 Missing Access (50001) on every request about
+        it; with `code=50013`, 403 Missing Permissions on all but reads."""
+        self.directory.refuse(channel_id, code)
+
+    def delete_channel(self, channel_id: str) -> None:
+        """Delete a channel: 404 Unknown Channel (10003) from now on (and CHANNEL_DELETE)."""
+        channel = self.directory.delete(channel_id)
+        self._announce("CHANNEL_DELETE", channel)
+
+    def _guild(self, guild: Guild | str | None) -> Guild:
+        if guild is None:
+            return self.guild
+        found = self.directory.guilds.get(guild if isinstance(guild, str) else guild.id)
+        if found is None:
+            raise LookupError(f"no guild {guild}")
+        return found
+
+    def _announce(self, event: str, data: dict[str, Any]) -> None:
+        """Send a gateway event soon, if a client is connected (callers here are not async)."""
+        if not self.gateway.connected:
+            return
+        task = asyncio.get_running_loop().create_task(self.gateway.dispatch(event, data))
+        self._announcements.add(task)
+        task.add_done_callback(self._announcements.discard)
+
+    # --- what tests read --------------------------------------------------------------------
+
+    def messages_in(self, channel_id: str) -> list[dict[str, Any]]:
+        """Return the messages the bot has in a channel (or thread), oldest first."""
+        return list(self.channel_messages.get(channel_id, []))
+
+    def deliveries(self) -> dict[str, int]:
+        """Return how many messages the bot has in each channel where it has any."""
+        return {cid: len(found) for cid, found in self.channel_messages.items() if found}
+
+    def request_times(self, method: str, pattern: str) -> list[float]:
+        """Return when (time.monotonic()) each matching request the rate limits let through
+        arrived: every answer but a 429. `pattern` is a glob under /api/v10."""
+        return [call.at for call in self.calls(method, pattern) if call.status != 429]
+
+    def count_429s(self, scope: str | None = None) -> int:
+        """Return how many 429s the fake answered: `global`, `user` (a route's bucket),
+        `injected` (by `rate_limit`), or all of them."""
+        return self._limited[scope] if scope else sum(self._limited.values())
 
     def commands_for(self, guild_id: str | None = None) -> list[dict[str, Any]]:
         """Return the application commands registered globally, or in one guild."""
@@ -265,11 +362,20 @@ class FakeDiscord:
             self._changed.notify_all()
 
     async def _ready(self, session: Session) -> None:
+        guilds = list(self.directory.guilds.values())
         ready = payloads.ready(
-            session.id, self.bot_user, self.application_id, self.guild.id, self.gateway_url
+            session.id,
+            self.bot_user,
+            self.application_id,
+            [guild.id for guild in guilds],
+            self.gateway_url,
         )
         await self.gateway.dispatch("READY", ready)
-        await self.gateway.dispatch("GUILD_CREATE", self.guild.create_event(self.bot_user))
+        for guild in guilds:
+            await self.gateway.dispatch("GUILD_CREATE", self._guild_create(guild))
+
+    def _guild_create(self, guild: Guild) -> dict[str, Any]:
+        return guild.create_event(self.bot_user, self.directory.guild_channels(guild.id))
 
     async def _interaction(
         self,
@@ -385,6 +491,7 @@ class FakeDiscord:
             query=dict(request.query),
             body=None,
             headers={k: v for k, v in request.headers.items() if k.lower() != "authorization"},
+            at=time.monotonic(),
         )
         self.requests.append(record)
         bucket = self._buckets.get(request.method, route, request.match_info)
@@ -394,12 +501,10 @@ class FakeDiscord:
             fault = next((f for f in self._faults if f.matches(request.method, record.path)), None)
             if fault is not None:
                 response = fault.response()
+                if response.status == 429:
+                    self._limited["injected"] += 1
             else:
-                self._authorise(request, route)
-                if bucket is not None and not bucket.take():
-                    response = bucket.refusal()
-                else:
-                    response = await handler(request)
+                response = await self._limited_or_handled(request, route, bucket, handler, record)
         except Invalid as error:
             response = json_response(error.body, status=error.status)
         except web.HTTPNotFound:
@@ -407,18 +512,58 @@ class FakeDiscord:
         if bucket is not None and response.status != 429:
             response.headers.update(bucket.headers())
         response.headers.update(VIA)
-        record.status = response.status
+        if 200 <= response.status < 300:
+            response = self._after(request, record, response)
+        record.status = 0 if request.get("dropped") else response.status
         if isinstance(response, web.Response) and isinstance(response.body, bytes):
             with contextlib.suppress(ValueError):
                 record.answer = json.loads(response.body)
         await self._notify()
         return response
 
-    def _authorise(self, request: web.Request, route: str) -> None:
+    async def _limited_or_handled(
+        self,
+        request: web.Request,
+        route: str,
+        bucket: Bucket | None,
+        handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+        record: Recorded,
+    ) -> web.StreamResponse:
+        """Apply the global limit, then the route's bucket, then carry the request out."""
+        if self._authorise(request, route) and self._global is not None:
+            wait = self._global.take(record.at)
+            if wait:
+                self._limited["global"] += 1
+                return self._global.refusal(wait)
+        if bucket is not None and not bucket.take():
+            self._limited["user"] += 1
+            return bucket.refusal()
+        return await handler(request)
+
+    def _after(
+        self, request: web.Request, record: Recorded, response: web.StreamResponse
+    ) -> web.StreamResponse:
+        """Replace a successful answer when told to: a 5xx, or a connection closed unanswered."""
+        fault = next(
+            (f for f in self._after_commit if f.matches(request.method, record.path)), None
+        )
+        if fault is None:
+            return response
+        if not fault.drop:
+            return fault.response()
+        fault.count -= 1
+        request["dropped"] = True
+        if request.transport is not None:
+            request.transport.close()
+        return response
+
+    def _authorise(self, request: web.Request, route: str) -> bool:
+        """Check the bot token; return whether the request counts against the global limit."""
         if route.startswith(("/interactions/", "/webhooks/")):
-            return  # authorised by the token in the path
+            return False  # authorised by the interaction token in the path; not counted
         if request.headers.get("Authorization") != f"Bot {self.token}":
             raise Invalid(401, {"message": "401: Unauthorized", "code": 0})
+        return True
 
     # --- REST: the bot and its application --------------------------------------------------
 
@@ -448,7 +593,7 @@ class FakeDiscord:
         body = request["body"]
         check_commands(body)
         guild_id = request.match_info.get("guild_id")
-        if guild_id is not None and guild_id != self.guild.id:
+        if guild_id is not None and guild_id not in self.directory.guilds:
             raise Invalid(403, {"message": "Missing Access", "code": 50001})
         stored = []
         for command in body:
@@ -573,46 +718,41 @@ class FakeDiscord:
 
     def _channel(self, request: web.Request) -> str:
         channel_id = request.match_info["channel_id"]
-        if channel_id not in {self.guild.channel_id, *(t["id"] for t in self.threads)}:
-            raise Invalid(404, {"message": "Unknown Channel", "code": 10003})
+        self.directory.channel(channel_id, request.method)
         return channel_id
 
     async def _get_channel(self, request: web.Request) -> web.Response:
-        channel_id = self._channel(request)
-        for thread in self.threads:
-            if thread["id"] == channel_id:
-                return json_response(thread)
-        return json_response(self.guild.text_channel())
+        channel_id = request.match_info["channel_id"]
+        return json_response(self.directory.channel(channel_id, request.method))
 
     async def _list_messages(self, request: web.Request) -> web.Response:
-        found = self.channel_messages.get(self._channel(request), [])
-        limit = int(request.query.get("limit", "50"))
-        return json_response(list(reversed(found))[:limit])
+        channel_id = self._channel(request)
+        return json_response(self.directory.page(channel_id, dict(request.query)))
 
     async def _create_message(self, request: web.Request) -> web.Response:
         channel_id = self._channel(request)
         body = request["body"] or {}
         check_message(body)
         nonce = body.get("nonce")
-        # With enforce_nonce, the same nonce within minutes returns the message already made.
-        key = (channel_id, str(nonce))
-        if nonce is not None and body.get("enforce_nonce"):
+        enforced = nonce is not None and bool(body.get("enforce_nonce"))
+        # With enforce_nonce, a nonce the same author used within minutes returns the message
+        # already made: Discord keys it by author and nonce, whatever the channel (MSG).
+        key = str(nonce)
+        if enforced:
             seen = self._nonces.get(key)
             if seen is not None and time.monotonic() - seen[0] < NONCE_WINDOW:
                 return json_response(seen[1])
         message = self._message(channel_id, body)
-        self.channel_messages.setdefault(channel_id, []).append(message)
-        if nonce is not None and body.get("enforce_nonce"):
+        self.directory.store(message)
+        if enforced:
             self._nonces[key] = (time.monotonic(), message)
-        await self.gateway.dispatch("MESSAGE_CREATE", {**message, "guild_id": self.guild.id})
+        guild_id = self.directory.channels[channel_id].get("guild_id")
+        await self.gateway.dispatch("MESSAGE_CREATE", {**message, "guild_id": guild_id})
         return json_response(message)
 
     def _stored(self, request: web.Request) -> dict[str, Any]:
         channel_id = self._channel(request)
-        for message in self.channel_messages.get(channel_id, []):
-            if message["id"] == request.match_info["message_id"]:
-                return message
-        raise Invalid(404, UNKNOWN_MESSAGE)
+        return self.directory.message(channel_id, request.match_info["message_id"])
 
     async def _get_message(self, request: web.Request) -> web.Response:
         return json_response(self._stored(request))
@@ -621,8 +761,7 @@ class FakeDiscord:
         return json_response(self._edit(self._stored(request), request["body"] or {}))
 
     async def _delete_message(self, request: web.Request) -> web.Response:
-        message = self._stored(request)
-        self.channel_messages[message["channel_id"]].remove(message)
+        self.directory.remove(self._stored(request))
         return web.Response(status=204)
 
     async def _start_thread(self, request: web.Request) -> web.Response:
@@ -632,8 +771,15 @@ class FakeDiscord:
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
             problem = {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be 1 to 100 in length."}
             raise form_error({"name": {"_errors": [problem]}})
+        if message["id"] in self.directory.channels:
+            already = {
+                "message": "A thread has already been created for this message",
+                "code": 160004,
+            }
+            raise Invalid(400, already)
+        parent = self.directory.channels[message["channel_id"]]
         thread = {
-            **self.guild.text_channel(),
+            **parent,
             "id": message["id"],
             "type": 11,
             "name": name,
@@ -649,6 +795,7 @@ class FakeDiscord:
             "member_count": 1,
         }
         self.threads.append(thread)
+        self.directory.add_thread(thread)
         return json_response(thread, status=201)
 
     # --- messages ---------------------------------------------------------------------------
