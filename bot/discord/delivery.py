@@ -37,10 +37,6 @@ THREAD_EXISTS = 160004
 UNKNOWN_MESSAGE = 10008
 
 
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def snowflake_at(moment: dt.datetime) -> int:
     """Return the smallest Discord id made at `moment`, for `after=` in message lists."""
     return discord.utils.time_snowflake(moment, high=False)
@@ -57,12 +53,10 @@ class DiscordPoster:
         budget: Budget,
         *,
         per_second: float,
-        clock: Any = _utcnow,
     ) -> None:
         self.client = client
         self.budget = budget
         self.per_second = per_second
-        self.clock = clock
 
     @property
     def _budget_key(self) -> str:
@@ -105,10 +99,11 @@ class DiscordPoster:
         marker: str,
         thread_id: str | None,
         in_doubt_since: dt.datetime | None,
+        now: dt.datetime,
     ) -> str:
         """Post a message with `marker` as its nonce; find it instead if it may be out already."""
         channel = thread_id or target.channel_id
-        if in_doubt_since is not None and self.clock() - in_doubt_since > NONCE_TRUST:
+        if in_doubt_since is not None and now - in_doubt_since > NONCE_TRUST:
             found = await self._find(channel, message, marker, in_doubt_since)
             if found is not None:
                 log.info("Discord: message %s was posted before; not posting it again", marker)

@@ -123,6 +123,7 @@ class SlackPoster:
         marker: str,
         thread_id: str | None,
         in_doubt_since: dt.datetime | None,
+        now: dt.datetime,
     ) -> str:
         """Post a message tagged with `marker`; find it instead if it may be out already."""
         client = await self._client(target.workspace_id)

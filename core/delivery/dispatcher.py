@@ -234,7 +234,12 @@ class Dispatcher:
             )
             marker = f"{delivery.id}.{index}.{message.fingerprint[:8]}"
             message_id = await poster.send(
-                target, message, marker=marker, thread_id=where, in_doubt_since=in_doubt
+                target,
+                message,
+                marker=marker,
+                thread_id=where,
+                in_doubt_since=in_doubt,
+                now=self.clock(),
             )
             posted.append(message_id)
             hashes.append(message.fingerprint)

@@ -52,12 +52,13 @@ class Poster(Protocol):
         marker: str,
         thread_id: str | None,
         in_doubt_since: dt.datetime | None,
+        now: dt.datetime,
     ) -> str:
         """Post `message` (in the thread, if given) and return its id.
 
         `marker` is unique to this delivery, message and content. With `in_doubt_since`, an
-        earlier attempt begun then may have posted it already: find that message by its marker
-        and return its id instead of posting again.
+        earlier attempt begun then (`now` is the delivery's clock) may have posted it already:
+        find that message by its marker and return its id instead of posting again.
         """
         ...
 

@@ -237,7 +237,7 @@ async def give_up(
             session,
             update(subscription)
             .where(subscription.c.id == owned.scalar_subquery())
-            .values(paused_at=now, paused_reason=error, updated_at=now)
+            .values(paused_at=now, paused_reason=error, updated_at=now),
         )
     return True
 

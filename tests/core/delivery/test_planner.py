@@ -14,7 +14,7 @@ from core.delivery.planner import plan, send_latest_now
 from storage import Database
 from storage.queries import deliveries
 from storage.tables import Delivery, Issue, Subscription
-from tests.core.delivery.conftest import FIRST, SECOND, Subscribe, published
+from tests.support.delivery import FIRST, SECOND, Subscribe, published
 
 UTC = dt.UTC
 

@@ -1,4 +1,4 @@
-"""Fixtures for delivery: the example issues, channels subscribed to them, a clock to set."""
+"""Delivery fixtures for every package's tests: issues published at a set time, subscriptions."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from storage import Database
 from storage.queries import subscriptions
 from storage.tables import Issue, Subscription
 
-EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
 FIRST, SECOND = sorted(EXAMPLES.glob("report-*.txt"))
 
 Subscribe = Callable[..., Awaitable[Subscription]]
