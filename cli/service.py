@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import logging
 import signal
 from collections.abc import Awaitable, Callable
@@ -132,6 +133,7 @@ async def _start(settings: Settings, roles: Roles, running: Running) -> None:
             running.posters,
             public_url=settings.public_url,
             concurrency=settings.delivery_concurrency,
+            lease=dt.timedelta(seconds=settings.delivery_lease_seconds),
         )
         running.scheduler = DeliveryScheduler(
             db, running.dispatcher, poll_seconds=settings.delivery_poll_seconds

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     delivery_poll_seconds: float = Field(
         default=15.0, gt=0, description="How often the worker looks for digests that are due."
     )
+    delivery_lease_seconds: float = Field(
+        default=300.0, ge=5, description="How long a worker holds a delivery before others may."
+    )
     delivery_concurrency: int = Field(
         default=64, ge=1, le=1000, description="Deliveries under way at once in one process."
     )

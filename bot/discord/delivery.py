@@ -67,8 +67,13 @@ class DiscordPoster:
         """Return the digest's messages as Discord payloads."""
         return render_discord(reply)
 
-    async def _request(self, route: Route, **kwargs: Any) -> Any:
+    async def pace(self, target: Target) -> None:
+        """Wait for the bot's global budget to allow one more request."""
         await self.budget.wait(self._budget_key, per_second=self.per_second)
+
+    async def _request(self, route: Route, *, paced: bool = False, **kwargs: Any) -> Any:
+        if not paced:
+            await self.pace(Target("discord", "", ""))
         try:
             return await self.client.http.request(route, **kwargs)
         except discord.Forbidden as error:
@@ -110,7 +115,7 @@ class DiscordPoster:
                 return found
         body = {**message.payload, "nonce": marker, "enforce_nonce": True}
         route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel)
-        posted = await self._request(route, json=body)
+        posted = await self._request(route, paced=True, json=body)
         return str(posted["id"])
 
     async def _find(

@@ -106,7 +106,8 @@ class SlackPoster:
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise TransientFailure(f"could not reach Slack: {error!r}") from error
 
-    async def _pace(self, target: Target) -> None:
+    async def pace(self, target: Target) -> None:
+        """Wait until the workspace's and the channel's budgets allow one more message."""
         await self.budget.wait(
             f"slack:workspace:{target.workspace_id}", per_second=self.per_minute / 60.0
         )
@@ -132,7 +133,6 @@ class SlackPoster:
             if found is not None:
                 log.info("Slack: message %s was posted before; not posting it again", marker)
                 return found
-        await self._pace(target)
         answer = await self._call(
             lambda: client.chat_postMessage(
                 channel=target.channel_id,
@@ -186,7 +186,7 @@ class SlackPoster:
     ) -> str:
         """Update a posted message in place."""
         client = await self._client(target.workspace_id)
-        await self._pace(target)
+        await self.pace(target)
         await self._call(
             lambda: client.chat_update(
                 channel=target.channel_id,

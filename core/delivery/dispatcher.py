@@ -229,6 +229,9 @@ class Dispatcher:
                 await record()
             # Only the first message not yet recorded can have gone out unrecorded.
             in_doubt = delivery.in_doubt_since if index == len(delivery.posted) else None
+            # The wait for the budget comes before the lease is renewed and the post marked in
+            # doubt: once marked, the post goes out well within the lease.
+            await poster.pace(target)
             await self._write(
                 deliveries.begin_part, delivery.id, now=self.clock(), lease=self.lease
             )

@@ -44,6 +44,10 @@ class Poster(Protocol):
         """Return the messages that carry `reply`, the main post first."""
         ...
 
+    async def pace(self, target: Target) -> None:
+        """Wait for the platform's budget to allow one more post to `target`."""
+        ...
+
     async def send(
         self,
         target: Target,
@@ -54,7 +58,7 @@ class Poster(Protocol):
         in_doubt_since: dt.datetime | None,
         now: dt.datetime,
     ) -> str:
-        """Post `message` (in the thread, if given) and return its id.
+        """Post `message` (in the thread, if given) and return its id; `pace` came first.
 
         `marker` is unique to this delivery, message and content. With `in_doubt_since`, an
         earlier attempt begun then (`now` is the delivery's clock) may have posted it already:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 from collections.abc import Awaitable, Callable
@@ -25,7 +26,7 @@ Subscribe = Callable[..., Awaitable[Subscription]]
 
 async def published(db: Database, path: Path, at: dt.datetime) -> None:
     """Import an example issue as if it had been published at `at`."""
-    result = await ingest(db, path.read_bytes())
+    result = await ingest(db, await asyncio.to_thread(path.read_bytes))
     async with db.transaction() as session:
         await session.exec(
             update(Issue).where(col(Issue.date) == result.date).values(created_at=at, updated_at=at)
