@@ -56,6 +56,8 @@ def _configure_logging(settings: Settings) -> None:
     if settings.log_level.upper() != "DEBUG":
         # Alembic announces its context on every revision check; only upgrades are news.
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
+        # APScheduler logs every run of every job; the deliveries say what each tick did.
+        logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 def _run(work: Callable[[Settings, Database], Coroutine[Any, Any, T]]) -> T:

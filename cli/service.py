@@ -21,6 +21,7 @@ from aiohttp import web
 
 from bot.discord.client import DiscordBot, start_discord
 from bot.discord.delivery import DiscordPoster, delivery_client
+from bot.discord.endpoints import use_api
 from bot.slack import SlackRunner, add_slack_routes, start_slack
 from bot.slack.app import uses_oauth
 from bot.slack.delivery import SlackPoster, TokenSource
@@ -149,11 +150,12 @@ async def _posters(
     if token:
         client = running.discord
         if client is None:
+            use_api(settings.discord_api_base_url)
             try:
                 client = await delivery_client(token)
             except Exception as error:  # a refused token is logged, never shown
                 log.error(
-                    "Discord: the token was refused (%s); no digest goes to Discord",
+                    "Discord: could not log in for deliveries (%s); no digest goes to Discord",
                     type(error).__name__,
                 )
                 client = None

@@ -36,6 +36,11 @@ async def published(db: Database, path: Path, at: dt.datetime) -> None:
 @pytest.fixture
 def subscribe(db: Database) -> Subscribe:
     """Return a maker of subscriptions: a Discord channel with the given choices."""
+    return subscriber(db)
+
+
+def subscriber(db: Database) -> Subscribe:
+    """Return a maker of subscriptions in `db`: a Discord channel with the given choices."""
     counter = iter(range(1, 1_000_000))
 
     async def make(
