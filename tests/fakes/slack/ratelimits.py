@@ -18,6 +18,11 @@ from dataclasses import dataclass
 CHANNEL_PER_SECOND = 1.0
 CHANNEL_BURST = 2
 WORKSPACE_PER_MINUTE = 300
+# conversations.history and conversations.replies are Tier 3, "50+ per minute" per workspace per
+# app; apps distributed outside the Marketplace get 1 a minute and at most 15 messages a page
+# (docs.slack.dev/apis/web-api/rate-limits, changelog 2025-05-29).
+TIER_3_PER_MINUTE = 50
+READ_METHODS = ("conversations.history", "conversations.replies")
 # Float sums of refills fall just short of a whole token.
 EPSILON = 1e-9
 
@@ -97,3 +102,25 @@ class PostLimits:
             raise RateLimited(max(1, math.ceil(longest)), scope)
         for _, bucket in buckets:
             bucket.spend()
+
+
+class MethodLimits:
+    """A per-minute tier for some methods, per method per workspace (Slack's Web API tiers)."""
+
+    def __init__(self, per_minute: dict[str, int | None]) -> None:
+        self.per_minute = per_minute
+        self._buckets: dict[tuple[str, str], TokenBucket] = {}
+
+    def take(self, team_id: str, method: str, now: float) -> None:
+        """Count one call, or raise RateLimited (then nothing is counted)."""
+        per_minute = self.per_minute.get(method)
+        if not per_minute:
+            return
+        bucket = self._buckets.get((team_id, method))
+        if bucket is None:
+            bucket = TokenBucket(float(per_minute), per_minute / 60.0)
+            self._buckets[(team_id, method)] = bucket
+        wait = bucket.wait(now)
+        if wait > 0:
+            raise RateLimited(max(1, math.ceil(wait)), "method")
+        bucket.spend()

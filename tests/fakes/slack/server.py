@@ -36,7 +36,10 @@ from tests.fakes.slack.limits import SlackError, check_message, check_view
 from tests.fakes.slack.ratelimits import (
     CHANNEL_BURST,
     CHANNEL_PER_SECOND,
+    READ_METHODS,
+    TIER_3_PER_MINUTE,
     WORKSPACE_PER_MINUTE,
+    MethodLimits,
     PostLimits,
     RateLimited,
 )
@@ -172,8 +175,16 @@ class FakeSlack:
         workspace_burst: int | None = None,
         channel_per_second: float | None = CHANNEL_PER_SECOND,
         channel_burst: int = CHANNEL_BURST,
+        history_per_minute: int | None = TIER_3_PER_MINUTE,
+        history_page_max: int = HISTORY_MAX,
     ) -> None:
-        """Make a fake Slack; the limits are chat.postMessage's (ratelimits.py), None for none."""
+        """Make a fake Slack with Slack's limits (ratelimits.py); None turns a limit off.
+
+        chat.postMessage: `channel_per_second` with bursts of `channel_burst` per channel, and
+        `workspace_per_minute` (bursts of `workspace_burst`, a minute's worth unless given) per
+        workspace. conversations.history and .replies: `history_per_minute` each per workspace,
+        pages of at most `history_page_max`; a non-Marketplace app gets 1 and 15.
+        """
         self.clock = clock
         self.limits = PostLimits(
             channel_per_second=channel_per_second,
@@ -181,6 +192,8 @@ class FakeSlack:
             workspace_per_minute=workspace_per_minute,
             workspace_burst=workspace_burst,
         )
+        self.method_limits = MethodLimits(dict.fromkeys(READ_METHODS, history_per_minute))
+        self.history_page_max = history_page_max
         self._ids = itertools.count(1)
         self._channel_ids = itertools.count(1)
         self._last_ts = 0
@@ -348,7 +361,7 @@ class FakeSlack:
 
     def count_429s(self, scope: str | None = None) -> int:
         """Return how many 429s the fake answered: `channel`, `workspace` (chat.postMessage's
-        limits), `injected` (by `rate_limit`), or all of them."""
+        limits), `method` (the history tier), `injected` (by `rate_limit`), or all of them."""
         return self._limited[scope] if scope else sum(self._limited.values())
 
     def new_response_url(self) -> str:
@@ -622,7 +635,8 @@ class FakeSlack:
         to 0; metadata only with `include_all_metadata`; `cursor` continues where a page ended.
         """
         channel = self._channel(team, args, "conversations.history")
-        limit = _page_size(args)
+        self.method_limits.take(team.id, "conversations.history", time.monotonic())
+        limit = _page_size(args, self.history_page_max)
         oldest = _bound(args, "oldest", 0) or 0
         latest = _bound(args, "latest", None)
         inclusive = _flag(args, "inclusive")
@@ -651,12 +665,13 @@ class FakeSlack:
     ) -> dict[str, Any]:
         """Return a thread: its parent, then its replies, oldest first (one page)."""
         channel = self._channel(team, args, "conversations.replies")
+        self.method_limits.take(team.id, "conversations.replies", time.monotonic())
         message = channel.by_ts.get(str(args.get("ts", "")))
         if message is None:
             raise SlackError("thread_not_found")
         parent_ts = message.get("thread_ts", message["ts"])
         thread = [m for m in channel.messages if m.get("thread_ts", m["ts"]) == parent_ts]
-        limit = _page_size(args)
+        limit = _page_size(args, self.history_page_max)
         metadata = _flag(args, "include_all_metadata")
         return {
             "messages": [_shown(m, metadata=metadata) for m in thread[:limit]],
@@ -673,6 +688,8 @@ class FakeSlack:
             "created": 1_700_000_000,
             "is_im": channel.is_im,
             "is_private": channel.is_private or channel.is_im,
+            "is_archived": channel.is_archived,
+            "is_member": channel.is_member,
         }
         if channel.is_im:
             info["user"] = channel.creator
@@ -1034,13 +1051,13 @@ def _bound(args: dict[str, Any], key: str, default: int | None) -> int | None:
     return value
 
 
-def _page_size(args: dict[str, Any]) -> int:
+def _page_size(args: dict[str, Any], most: int) -> int:
     raw = args.get("limit", HISTORY_DEFAULT)
     try:
         limit = int(raw)
     except (TypeError, ValueError):
         raise SlackError("invalid_limit") from None
-    return max(1, min(limit, HISTORY_MAX))
+    return max(1, min(limit, most))
 
 
 def _next_cursor(ts: str) -> str:

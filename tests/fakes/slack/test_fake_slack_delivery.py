@@ -295,3 +295,30 @@ async def test_the_sdks_default_retry_repeats_a_dropped_post() -> None:
         # slack_sdk retries a connection error once by default: Slack has no idempotency key.
         assert (await _client(fake).chat_postMessage(channel=channel_id, text="digest"))["ok"]
         assert fake.deliveries() == {channel_id: 2}
+
+
+async def test_history_as_a_non_marketplace_app_gets_it() -> None:
+    async with serving(history_per_minute=1, history_page_max=15, **UNLIMITED) as fake:
+        (channel_id,) = fake.add_channels(fake.team, 1)
+        client = _client(fake)
+        for n in range(20):
+            await client.chat_postMessage(channel=channel_id, text=str(n))
+        page = await client.conversations_history(channel=channel_id, limit=100)
+        assert len(page["messages"]) == 15 and page["has_more"]
+        with pytest.raises(SlackApiError) as caught:
+            await client.conversations_history(channel=channel_id)
+        assert caught.value.response.status_code == 429
+        assert 59 <= int(caught.value.response.headers["Retry-After"]) <= 60
+        # Per method: replies has its own allowance.
+        replies = await client.conversations_replies(
+            channel=channel_id, ts=page["messages"][0]["ts"]
+        )
+        assert replies["ok"] and fake.count_429s("method") == 1
+
+
+async def test_conversations_info_tells_archived_and_membership() -> None:
+    async with serving() as fake:
+        (channel_id,) = fake.add_channels(fake.team, 1, private=True, member=False)
+        fake.archive(channel_id)
+        info = (await _client(fake).conversations_info(channel=channel_id))["channel"]
+        assert info["is_archived"] and not info["is_member"] and info["is_private"]
