@@ -7,7 +7,6 @@ import hashlib
 import json
 import math
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,9 +20,6 @@ DEFAULT_BUCKETS: dict[str, tuple[int, float]] = {
 DEFAULT_BUCKET = (50, 1.0)
 # Discord's global limit: 50 requests per second per bot token (platforms.md §1, "DD").
 GLOBAL_LIMIT = 50
-# A client pacing itself at exactly the limit arrives a few milliseconds early now and then
-# (timer and loop jitter); the window forgives that much so an even pace never gets a 429.
-GLOBAL_TOLERANCE = 0.01
 # Discord's responses pass through Google's front end; discord.py takes a 429 without this
 # header for a Cloudflare ban.
 VIA = {"Via": "1.1 google"}
@@ -90,33 +86,33 @@ class Bucket:
 
 
 class GlobalLimit:
-    """Discord's global limit: at most `limit` requests per bot token in any rolling second.
+    """Discord's global limit: `limit` requests per second per bot token, bursts of `burst`.
 
     Discord counts every request authorised with the bot token, not interaction callbacks nor
     interaction webhooks (platforms.md §1, from Discord's rate-limit page). Over it, Discord
     answers 429 with `"global": true`, `X-RateLimit-Global: true` and `X-RateLimit-Scope: global`.
-    A rolling window (not a refilling bucket) means no second ever holds more than `limit`, so a
-    bench measures the rate a client really achieves; `tolerance` forgives early-by-jitter.
+    Discord does not say how it counts; this is a token bucket (`burst` tokens, refilled at
+    `limit` per second), so a client pacing at the limit never gets a 429 even when the machine
+    delays one request and the next catches up, while any span of `t` seconds accepts at most
+    `burst + limit * t` requests.
     """
 
-    def __init__(
-        self, limit: int, *, window: float = 1.0, tolerance: float = GLOBAL_TOLERANCE
-    ) -> None:
+    def __init__(self, limit: int, *, burst: int | None = None) -> None:
         self.limit = limit
-        self.window = window
-        self.tolerance = tolerance
-        self._accepted: deque[float] = deque()
+        self.burst = burst or limit
+        self._tokens = float(self.burst)
+        self._at: float | None = None
 
     def take(self, now: float) -> float:
         """Count a request at `now`; return 0 if allowed, else how long until one is."""
-        edge = now - self.window + self.tolerance
-        accepted = self._accepted
-        while accepted and accepted[0] <= edge:
-            accepted.popleft()
-        if len(accepted) >= self.limit:
-            return max(accepted[0] - edge, 0.001)
-        accepted.append(now)
-        return 0.0
+        if self._at is not None:
+            elapsed = max(0.0, now - self._at)
+            self._tokens = min(float(self.burst), self._tokens + elapsed * self.limit)
+        self._at = now if self._at is None else max(self._at, now)
+        if self._tokens >= 1.0 - 1e-9:  # float sums of refills fall just short of whole
+            self._tokens -= 1.0
+            return 0.0
+        return max((1.0 - self._tokens) / self.limit, 0.001)
 
     def refusal(self, retry_after: float) -> web.Response:
         """Return Discord's global 429."""

@@ -61,6 +61,9 @@ LOADING = 1 << 7
 STRING, INTEGER, BOOLEAN, NUMBER = 3, 4, 5, 10
 UNKNOWN_INTERACTION = {"message": "Unknown interaction", "code": 10062}
 UNKNOWN_WEBHOOK = {"message": "Unknown Webhook", "code": 10015}
+# What the middleware leaves on a request: its parsed body; whether its answer is to be dropped.
+BODY: web.RequestKey[Any] = web.RequestKey("body", object)
+DROPPED = web.RequestKey("dropped", bool)
 
 
 @dataclass
@@ -105,7 +108,12 @@ class FakeInteraction:
 
 
 class FakeDiscord:
-    """Discord's REST API and gateway on 127.0.0.1, for the real discord.py client."""
+    """Discord's REST API and gateway on 127.0.0.1, for the real discord.py client.
+
+    `buckets` overrides per-route limits ("POST /channels/{channel_id}/messages": (5, 5.0));
+    `global_limit` is Discord's 50 requests per second per bot (None: no global limit), and
+    `global_burst` how many may come at once (the limit unless given); see GlobalLimit.
+    """
 
     def __init__(
         self,
@@ -115,6 +123,7 @@ class FakeDiscord:
         interaction_window: float = INTERACTION_WINDOW,
         buckets: dict[str, tuple[int, float]] | None = None,
         global_limit: int | None = GLOBAL_LIMIT,
+        global_burst: int | None = None,
     ) -> None:
         self.token = token
         self.interaction_window = interaction_window
@@ -138,7 +147,7 @@ class FakeDiscord:
         self.channel_messages: dict[str, list[dict[str, Any]]] = self.directory.messages
         self.threads: list[dict[str, Any]] = []
         self._buckets = Buckets(buckets)
-        self._global = GlobalLimit(global_limit) if global_limit else None
+        self._global = GlobalLimit(global_limit, burst=global_burst) if global_limit else None
         self._limited: Counter[str] = Counter()
         self._faults: list[Fault] = []
         self._after_commit: list[Fault] = []
@@ -497,7 +506,7 @@ class FakeDiscord:
         bucket = self._buckets.get(request.method, route, request.match_info)
         response: web.StreamResponse
         try:
-            record.body = request["body"] = await _read_body(request)
+            record.body = request[BODY] = await _read_body(request)
             fault = next((f for f in self._faults if f.matches(request.method, record.path)), None)
             if fault is not None:
                 response = fault.response()
@@ -514,7 +523,7 @@ class FakeDiscord:
         response.headers.update(VIA)
         if 200 <= response.status < 300:
             response = self._after(request, record, response)
-        record.status = 0 if request.get("dropped") else response.status
+        record.status = 0 if request.get(DROPPED) else response.status
         if isinstance(response, web.Response) and isinstance(response.body, bytes):
             with contextlib.suppress(ValueError):
                 record.answer = json.loads(response.body)
@@ -552,7 +561,7 @@ class FakeDiscord:
         if not fault.drop:
             return fault.response()
         fault.count -= 1
-        request["dropped"] = True
+        request[DROPPED] = True
         if request.transport is not None:
             request.transport.close()
         return response
@@ -590,7 +599,7 @@ class FakeDiscord:
 
     async def _put_commands(self, request: web.Request) -> web.Response:
         self._check_application(request)
-        body = request["body"]
+        body = request[BODY]
         check_commands(body)
         guild_id = request.match_info.get("guild_id")
         if guild_id is not None and guild_id not in self.directory.guilds:
@@ -640,7 +649,7 @@ class FakeDiscord:
             raise Invalid(400, already)
         if time.monotonic() - interaction.created > self.interaction_window:
             raise Invalid(404, UNKNOWN_INTERACTION)
-        body = request["body"] or {}
+        body = request[BODY] or {}
         kind, data = body.get("type"), body.get("data") or {}
         allowed = {2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}}[interaction.payload["type"]]
         if kind not in allowed:
@@ -679,7 +688,7 @@ class FakeDiscord:
 
     async def _followup(self, request: web.Request) -> web.Response:
         interaction = self._by_token(request)
-        body = request["body"] or {}
+        body = request[BODY] or {}
         check_message(body)
         message = self._message(interaction.payload["channel_id"], body, interaction=interaction)
         interaction.followups.append(message)
@@ -704,7 +713,7 @@ class FakeDiscord:
 
     async def _edit_webhook_message(self, request: web.Request) -> web.Response:
         _, message = self._webhook_message(request)
-        return json_response(self._edit(message, request["body"] or {}))
+        return json_response(self._edit(message, request[BODY] or {}))
 
     async def _delete_webhook_message(self, request: web.Request) -> web.Response:
         interaction, message = self._webhook_message(request)
@@ -731,7 +740,7 @@ class FakeDiscord:
 
     async def _create_message(self, request: web.Request) -> web.Response:
         channel_id = self._channel(request)
-        body = request["body"] or {}
+        body = request[BODY] or {}
         check_message(body)
         nonce = body.get("nonce")
         enforced = nonce is not None and bool(body.get("enforce_nonce"))
@@ -758,7 +767,7 @@ class FakeDiscord:
         return json_response(self._stored(request))
 
     async def _edit_message(self, request: web.Request) -> web.Response:
-        return json_response(self._edit(self._stored(request), request["body"] or {}))
+        return json_response(self._edit(self._stored(request), request[BODY] or {}))
 
     async def _delete_message(self, request: web.Request) -> web.Response:
         self.directory.remove(self._stored(request))
@@ -766,7 +775,7 @@ class FakeDiscord:
 
     async def _start_thread(self, request: web.Request) -> web.Response:
         message = self._stored(request)
-        body = request["body"] or {}
+        body = request[BODY] or {}
         name = body.get("name")
         if not isinstance(name, str) or not 1 <= len(name) <= 100:
             problem = {"code": "BASE_TYPE_BAD_LENGTH", "message": "Must be 1 to 100 in length."}

@@ -118,8 +118,11 @@ async def test_interactions_are_answered_once_and_within_3_seconds(
         assert (status, body["code"]) == (404, 10015)
 
 
-async def _connect_gateway(fake: FakeDiscord) -> None:
-    """Identify on the fake gateway with zlib-stream, as discord.py does, and keep it open."""
+async def _connect_gateway(fake: FakeDiscord, *, guilds: int = 1) -> list[dict[str, Any]]:
+    """Identify on the fake gateway with zlib-stream, as discord.py does, and keep it open.
+
+    Return the data of the `guilds` GUILD_CREATE events that follow READY.
+    """
     session = aiohttp.ClientSession()
     socket = await session.ws_connect(fake.gateway_url + "?v=10&encoding=json&compress=zlib-stream")
     inflate = zlib.decompressobj()
@@ -128,8 +131,12 @@ async def _connect_gateway(fake: FakeDiscord) -> None:
     await socket.send_json({"op": 2, "d": {"token": fake.token, "intents": 1, "properties": {}}})
     ready = json.loads(inflate.decompress(await socket.receive_bytes()))
     assert (ready["op"], ready["t"], ready["s"]) == (0, "READY", 1)
-    guild = json.loads(inflate.decompress(await socket.receive_bytes()))
-    assert guild["t"] == "GUILD_CREATE" and guild["d"]["channels"]
+    assert len(ready["d"]["guilds"]) == guilds
+    created = []
+    for _ in range(guilds):
+        guild = json.loads(inflate.decompress(await socket.receive_bytes()))
+        assert guild["t"] == "GUILD_CREATE" and guild["d"]["channels"]
+        created.append(guild["d"])
 
     async def drain() -> None:
         try:
@@ -139,6 +146,7 @@ async def _connect_gateway(fake: FakeDiscord) -> None:
             await session.close()
 
     asyncio.get_running_loop().create_task(drain())
+    return created
 
 
 async def test_a_bad_token_closes_the_gateway_with_4004(fake_discord: FakeDiscord) -> None:

@@ -5,6 +5,13 @@ Web API answers use Slack's envelope (`{"ok": true, ...}` or `{"ok": false, "err
 token checks (`not_authed`, `invalid_auth`, `token_revoked`), Block Kit limits (see limits.py),
 and errors or rate limits (429 with `Retry-After`) on demand. Response URLs enforce Slack's five
 uses within thirty minutes. Everything received is recorded.
+
+For delivery at scale: many workspaces and channels (`add_team`, `add_channels`, found by id in
+O(1)), channels and workspaces the app may not use (`leave`, `archive`, `deactivate`),
+chat.postMessage's rate limits (ratelimits.py), message metadata and threads in
+conversations.history and conversations.replies, answers lost after the message was posted
+(`fail_after_commit`), and read helpers (`messages_in`, `deliveries`, `request_times`,
+`count_429s`).
 """
 
 from __future__ import annotations
@@ -16,20 +23,47 @@ import itertools
 import json
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import WSMsgType, web
 
 from tests.fakes.slack.limits import SlackError, check_message, check_view
+from tests.fakes.slack.ratelimits import (
+    CHANNEL_BURST,
+    CHANNEL_PER_SECOND,
+    READ_METHODS,
+    TIER_3_PER_MINUTE,
+    WORKSPACE_PER_MINUTE,
+    MethodLimits,
+    PostLimits,
+    RateLimited,
+)
 
 RESPONSE_URL_USES = 5
 RESPONSE_URL_LIFETIME = 30 * 60.0
 # Methods that need no token, or take the app-level token, or the client's credentials.
 NO_TOKEN = frozenset({"oauth.v2.access"})
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Methods that need the bot in the channel (a public channel it has not joined, a private one
+# it was not invited to): Slack answers `not_in_channel`.
+MEMBER_METHODS = frozenset(
+    {
+        "chat.postMessage",
+        "chat.update",
+        "chat.delete",
+        "conversations.history",
+        "conversations.replies",
+    }
+)
+# Methods an archived channel refuses with `is_archived`.
+WRITE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.delete", "chat.postEphemeral"})
+# conversations.history: 100 messages a page unless asked, at most 999 (Slack's method docs).
+HISTORY_DEFAULT, HISTORY_MAX = 100, 999
 
 
 @dataclass
@@ -41,6 +75,8 @@ class Call:
     token: str | None
     status: int = 200
     answer: dict[str, Any] = field(default_factory=dict)
+    # time.monotonic() when the call arrived.
+    at: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -69,7 +105,15 @@ class Channel:
     creator: str
     is_private: bool = False
     is_im: bool = False
+    # Every message posted, replies included, oldest first; `by_ts` finds one by its ts.
     messages: list[dict[str, Any]] = field(default_factory=list)
+    is_member: bool = True
+    is_archived: bool = False
+    by_ts: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+
+    def top_level(self) -> list[dict[str, Any]]:
+        """Return the messages shown in the channel itself (thread parents, not replies)."""
+        return [m for m in self.messages if m.get("thread_ts", m["ts"]) == m["ts"]]
 
 
 @dataclass
@@ -83,6 +127,8 @@ class Team:
     bot_id: str
     users: dict[str, User] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)
+    # False once the workspace or its bot is deactivated: every call gets `account_inactive`.
+    active: bool = True
 
 
 @dataclass
@@ -103,6 +149,9 @@ class Fault:
     error: str
     count: int
     retry_after: int | None = None
+    # After commit: the call is carried out, then answered 500 (or not at all, with `drop`).
+    after_commit: bool = False
+    drop: bool = False
 
 
 @dataclass
@@ -118,9 +167,39 @@ class Envelope:
 class FakeSlack:
     """Slack's Web API, response_urls, OAuth and Socket Mode on 127.0.0.1, for slack_sdk."""
 
-    def __init__(self, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] = time.time,
+        workspace_per_minute: int | None = WORKSPACE_PER_MINUTE,
+        workspace_burst: int | None = None,
+        channel_per_second: float | None = CHANNEL_PER_SECOND,
+        channel_burst: int = CHANNEL_BURST,
+        history_per_minute: int | None = TIER_3_PER_MINUTE,
+        history_page_max: int = HISTORY_MAX,
+    ) -> None:
+        """Make a fake Slack with Slack's limits (ratelimits.py); None turns a limit off.
+
+        chat.postMessage: `channel_per_second` with bursts of `channel_burst` per channel, and
+        `workspace_per_minute` (bursts of `workspace_burst`, a minute's worth unless given) per
+        workspace. conversations.history and .replies: `history_per_minute` each per workspace,
+        pages of at most `history_page_max`; a non-Marketplace app gets 1 and 15.
+        """
         self.clock = clock
+        self.limits = PostLimits(
+            channel_per_second=channel_per_second,
+            channel_burst=channel_burst,
+            workspace_per_minute=workspace_per_minute,
+            workspace_burst=workspace_burst,
+        )
+        self.method_limits = MethodLimits(dict.fromkeys(READ_METHODS, history_per_minute))
+        self.history_page_max = history_page_max
         self._ids = itertools.count(1)
+        self._channel_ids = itertools.count(1)
+        self._last_ts = 0
+        self._by_token: dict[str, Team] = {}
+        self._home: dict[str, Team] = {}
+        self._limited: Counter[str] = Counter()
         self.app_id = "A01FAKEAPP"
         self.client_id = "1111.2222"
         self.client_secret = "fake-client-secret-" + secrets.token_hex(8)
@@ -135,6 +214,7 @@ class FakeSlack:
         self.authorize_requests: list[dict[str, str]] = []
         self.envelopes: list[Envelope] = []
         self._faults: list[Fault] = []
+        self._after_commit: list[Fault] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._socket_connected = asyncio.Event()
         self._changed = asyncio.Condition()
@@ -151,7 +231,65 @@ class FakeSlack:
 
     def team_of(self, token: str) -> Team | None:
         """Return the workspace a bot token belongs to."""
-        return next((t for t in self.teams.values() if t.bot_token == token), None)
+        found = self._by_token.get(token)
+        if found is not None and found.bot_token == token and self.teams.get(found.id) is found:
+            return found
+        found = next((t for t in self.teams.values() if t.bot_token == token), None)
+        if found is not None:
+            self._by_token[token] = found
+        return found
+
+    def add_channels(
+        self, team: Team | str, count: int, *, private: bool = False, member: bool = True
+    ) -> list[str]:
+        """Add `count` channels to a workspace; return their ids (unique across workspaces).
+
+        With `member=False` the bot is not in them: Slack answers `not_in_channel`.
+        """
+        found = self._team(team)
+        added = []
+        for _ in range(count):
+            n = next(self._channel_ids)
+            channel_id = f"{'G' if private else 'C'}9{n:08X}"
+            channel = Channel(
+                channel_id,
+                f"digest-{n:05d}",
+                creator="U01ADMIN",
+                is_private=private,
+                is_member=member,
+            )
+            found.channels[channel_id] = channel
+            self._home[channel_id] = found
+            added.append(channel_id)
+        return added
+
+    def channel(self, channel_id: str, *, team: Team | str | None = None) -> Channel:
+        """Return a channel: one `add_channels` made, or else one of `team` (the default)."""
+        home = self._team(team) if team is not None else self._home.get(channel_id, self.team)
+        found = home.channels.get(channel_id)
+        if found is None:
+            raise LookupError(f"no channel {channel_id} in {home.id}")
+        return found
+
+    def leave(self, channel_id: str, *, team: Team | str | None = None) -> None:
+        """Take the bot out of a channel: `not_in_channel` from now on."""
+        self.channel(channel_id, team=team).is_member = False
+
+    def archive(self, channel_id: str, *, team: Team | str | None = None) -> None:
+        """Archive a channel: `is_archived` for posts, edits and deletes from now on."""
+        self.channel(channel_id, team=team).is_archived = True
+
+    def deactivate(self, team: Team | str) -> None:
+        """Deactivate a workspace's bot: every call with its token gets `account_inactive`."""
+        self._team(team).active = False
+
+    def _team(self, team: Team | str | None) -> Team:
+        if team is None:
+            return self.team
+        found = self.teams.get(team if isinstance(team, str) else team.id)
+        if found is None:
+            raise LookupError(f"no workspace {team}")
+        return found
 
     def revoke(self, token: str) -> None:
         """Revoke a token: every later call with it gets `token_revoked`."""
@@ -174,6 +312,11 @@ class FakeSlack:
         """Answer the next `count` calls of `method` with 429 and `Retry-After`."""
         self._faults.append(Fault(method, "ratelimited", count, retry_after))
 
+    def fail_after_commit(self, method: str, *, count: int = 1, drop: bool = False) -> None:
+        """Carry out the next `count` successful calls of `method`, then answer 500 (or, with
+        `drop`, close the connection unanswered): the message exists, the client cannot know."""
+        self._after_commit.append(Fault(method, "internal_error", count, None, True, drop))
+
     # --- what tests read ----------------------------------------------------------------------
 
     @property
@@ -189,6 +332,37 @@ class FakeSlack:
     def calls_of(self, method: str) -> list[Call]:
         """Return the recorded calls of one Web API method."""
         return [call for call in self.calls if call.method == method]
+
+    def messages_in(
+        self, channel_id: str, *, team: Team | str | None = None
+    ) -> list[dict[str, Any]]:
+        """Return every message the app posted in a channel, replies included, oldest first."""
+        return list(self.channel(channel_id, team=team).messages)
+
+    def deliveries(self, team: Team | str | None = None) -> dict[str, int]:
+        """Return how many top-level messages each channel holds, where it holds any.
+
+        Across all workspaces unless `team` is given; the default channels (C01GENERAL...)
+        have the same ids in every workspace, so ask per team for those.
+        """
+        teams = [self._team(team)] if team is not None else list(self.teams.values())
+        found: Counter[str] = Counter()
+        for each in teams:
+            for channel in each.channels.values():
+                if channel.messages:
+                    shown = len(channel.top_level())
+                    if shown:
+                        found[channel.id] += shown
+        return dict(found)
+
+    def request_times(self, method: str) -> list[float]:
+        """Return when (time.monotonic()) each call of `method` not answered 429 arrived."""
+        return [call.at for call in self.calls if call.method == method and call.status != 429]
+
+    def count_429s(self, scope: str | None = None) -> int:
+        """Return how many 429s the fake answered: `channel`, `workspace` (chat.postMessage's
+        limits), `method` (the history tier), `injected` (by `rate_limit`), or all of them."""
+        return self._limited[scope] if scope else sum(self._limited.values())
 
     def new_response_url(self) -> str:
         """Return a fresh response_url, as Slack puts in a slash command or a click."""
@@ -249,16 +423,14 @@ class FakeSlack:
         method = request.match_info["method"]
         args = await _arguments(request)
         token = _token(request, args)
-        call = Call(method, args, token)
+        call = Call(method, args, token, at=time.monotonic())
         self.calls.append(call)
         try:
             fault = next((f for f in self._faults if f.method == method and f.count > 0), None)
             if fault is not None:
                 fault.count -= 1
                 if fault.retry_after is not None:
-                    call.status, call.answer = 429, {"ok": False, "error": "ratelimited"}
-                    headers = {"Retry-After": str(fault.retry_after)}
-                    return _json(call.answer, status=429, headers=headers)
+                    raise RateLimited(fault.retry_after, "injected")
                 raise SlackError(fault.error)
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             if handler is None:
@@ -273,8 +445,33 @@ class FakeSlack:
             call.answer = {"ok": True, **await handler(team, args, request)}
         except SlackError as error:
             call.answer = error.body()
+        except RateLimited as limited:
+            self._limited[limited.scope] += 1
+            call.status, call.answer = 429, {"ok": False, "error": "ratelimited"}
+            await self._notify()
+            headers = {"Retry-After": str(limited.retry_after)}
+            return _json(call.answer, status=429, headers=headers)
+        if call.ok:
+            lost = self._lose(method, call, request)
+            if lost is not None:
+                await self._notify()
+                return lost
         await self._notify()
         return _json(call.answer)
+
+    def _lose(self, method: str, call: Call, request: web.Request) -> web.Response | None:
+        """Replace a successful answer when told to: a 500, or a connection closed unanswered."""
+        fault = next((f for f in self._after_commit if f.method == method and f.count > 0), None)
+        if fault is None:
+            return None
+        fault.count -= 1
+        if fault.drop:
+            call.status = 0
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=500)  # never reaches the client
+        call.status = 500
+        return _json({"ok": False, "error": "internal_error"}, status=500)
 
     def _check_token(self, token: str | None) -> Team:
         if not token:
@@ -284,6 +481,8 @@ class FakeSlack:
         team = self.team_of(token)
         if team is None:
             raise SlackError("invalid_auth")
+        if not team.active:
+            raise SlackError("account_inactive")
         return team
 
     def _check_app_token(self, token: str | None) -> None:
@@ -294,14 +493,21 @@ class FakeSlack:
         if token != self.app_token:
             raise SlackError("invalid_auth")
 
-    def _channel(self, team: Team, args: dict[str, Any]) -> Channel:
+    def _channel(self, team: Team, args: dict[str, Any], method: str = "") -> Channel:
         channel = team.channels.get(str(args.get("channel", "")))
         if channel is None:
             raise SlackError("channel_not_found")
+        if channel.is_archived and method in WRITE_METHODS:
+            raise SlackError("is_archived")
+        if not channel.is_member and method in MEMBER_METHODS:
+            raise SlackError("not_in_channel")
         return channel
 
     def _ts(self) -> str:
-        return f"{self.clock():.0f}.{next(self._ids):06d}"
+        """Return a new message ts: seconds and microseconds, each later than the last."""
+        self._last_ts = max(int(self.clock() * 1_000_000), self._last_ts + 1)
+        seconds, micros = divmod(self._last_ts, 1_000_000)
+        return f"{seconds}.{micros:06d}"
 
     async def _auth_test(self, team: Team, args: dict[str, Any], _: web.Request) -> dict[str, Any]:
         return {
@@ -317,36 +523,104 @@ class FakeSlack:
     async def _chat_postMessage(
         self, team: Team, args: dict[str, Any], _: web.Request
     ) -> dict[str, Any]:
-        channel = self._channel(team, args)
+        channel = self._channel(team, args, "chat.postMessage")
         check_message(args)
-        message = {
+        metadata = _metadata(args)
+        parent = self._parent(channel, args.get("thread_ts"))
+        # Counted once it would be posted: a refused message spends no allowance here.
+        self.limits.take(team.id, channel.id, time.monotonic())
+        message: dict[str, Any] = {
             "type": "message",
             "ts": self._ts(),
             "text": args.get("text", ""),
             "blocks": args.get("blocks", []),
             "bot_id": team.bot_id,
+            "app_id": self.app_id,
             "user": team.bot_user_id,
+            "team": team.id,
         }
+        if metadata is not None:
+            message["metadata"] = metadata
+        if parent is not None:
+            self._reply(channel, parent, message, team)
         channel.messages.append(message)
+        channel.by_ts[message["ts"]] = message
         return {"channel": channel.id, "ts": message["ts"], "message": message}
+
+    def _parent(self, channel: Channel, thread_ts: Any) -> dict[str, Any] | str | None:
+        """Return the message a reply goes under, or the ts of a thread no one can see.
+
+        Slack takes a well-formed thread_ts it does not know and answers ok, but the reply shows
+        nowhere (python-slack-sdk#840); a malformed one gets `invalid_thread_ts`.
+        """
+        if thread_ts in (None, ""):
+            return None
+        ts = str(thread_ts)
+        if _micros(ts) is None:
+            raise SlackError("invalid_thread_ts", f"[ERROR] {ts} is not a valid thread_ts")
+        parent = channel.by_ts.get(ts)
+        if parent is None:
+            return ts
+        # A reply's ts stands for its thread, as Slack takes it.
+        top: dict[str, Any] = channel.by_ts.get(parent.get("thread_ts", ts), parent)
+        return top
+
+    def _reply(
+        self, channel: Channel, parent: dict[str, Any] | str, message: dict[str, Any], team: Team
+    ) -> None:
+        if isinstance(parent, str):
+            message["thread_ts"] = parent
+            return
+        message |= {"thread_ts": parent["ts"], "parent_user_id": parent.get("user")}
+        users = parent.setdefault("reply_users", [])
+        if team.bot_user_id not in users:
+            users.append(team.bot_user_id)
+        parent |= {
+            "thread_ts": parent["ts"],
+            "reply_count": parent.get("reply_count", 0) + 1,
+            "reply_users_count": len(users),
+            "latest_reply": message["ts"],
+        }
+
+    def _stored(self, team: Team, channel: Channel, args: dict[str, Any]) -> dict[str, Any]:
+        message = channel.by_ts.get(str(args.get("ts", "")))
+        if message is None:
+            raise SlackError("message_not_found")
+        return message
 
     async def _chat_update(
         self, team: Team, args: dict[str, Any], _: web.Request
     ) -> dict[str, Any]:
-        channel = self._channel(team, args)
-        message = next((m for m in channel.messages if m["ts"] == args.get("ts")), None)
-        if message is None:
-            raise SlackError("message_not_found")
+        channel = self._channel(team, args, "chat.update")
+        message = self._stored(team, channel, args)
         if message.get("bot_id") != team.bot_id:
             raise SlackError("cant_update_message")
         check_message({**message, **args})
+        metadata = _metadata(args)
         message.update({k: args[k] for k in ("text", "blocks") if k in args})
+        if metadata is not None:
+            message["metadata"] = metadata
+        message["edited"] = {"user": team.bot_user_id, "ts": self._ts()}
         return {"channel": channel.id, "ts": message["ts"], "text": message["text"]}
+
+    async def _chat_delete(
+        self, team: Team, args: dict[str, Any], _: web.Request
+    ) -> dict[str, Any]:
+        channel = self._channel(team, args, "chat.delete")
+        message = self._stored(team, channel, args)
+        if message.get("bot_id") != team.bot_id:
+            raise SlackError("cant_delete_message")
+        channel.messages.remove(message)
+        del channel.by_ts[message["ts"]]
+        parent = channel.by_ts.get(message.get("thread_ts", message["ts"]))
+        if parent is not None and parent is not message:
+            parent["reply_count"] -= 1
+        return {"channel": channel.id, "ts": message["ts"]}
 
     async def _chat_postEphemeral(
         self, team: Team, args: dict[str, Any], _: web.Request
     ) -> dict[str, Any]:
-        channel = self._channel(team, args)
+        channel = self._channel(team, args, "chat.postEphemeral")
         if str(args.get("user", "")) not in team.users:
             raise SlackError("user_not_in_channel")
         check_message(args)
@@ -355,10 +629,55 @@ class FakeSlack:
     async def _conversations_history(
         self, team: Team, args: dict[str, Any], _: web.Request
     ) -> dict[str, Any]:
-        channel = self._channel(team, args)
-        limit = int(args.get("limit", 100))
-        newest_first = list(reversed(channel.messages))[:limit]
-        return {"messages": newest_first, "has_more": len(channel.messages) > limit}
+        """Return top-level messages newest first, between `oldest` and `latest`, by pages.
+
+        As Slack: both bounds exclusive unless `inclusive`; `latest` defaults to now, `oldest`
+        to 0; metadata only with `include_all_metadata`; `cursor` continues where a page ended.
+        """
+        channel = self._channel(team, args, "conversations.history")
+        self.method_limits.take(team.id, "conversations.history", time.monotonic())
+        limit = _page_size(args, self.history_page_max)
+        oldest = _bound(args, "oldest", 0) or 0
+        latest = _bound(args, "latest", None)
+        inclusive = _flag(args, "inclusive")
+        before = _cursor(args)
+        found = []
+        for message in reversed(channel.top_level()):
+            at = _micros(message["ts"]) or 0
+            if before is not None and at >= before:
+                continue
+            if latest is not None and (at > latest or (at == latest and not inclusive)):
+                continue
+            if at < oldest or (at == oldest and not inclusive):
+                break
+            found.append(message)
+            if len(found) > limit:
+                break
+        page, more = found[:limit], len(found) > limit
+        shown = [_shown(m, metadata=_flag(args, "include_all_metadata")) for m in page]
+        answer: dict[str, Any] = {"messages": shown, "has_more": more, "pin_count": 0}
+        next_cursor = _next_cursor(page[-1]["ts"]) if more else ""
+        answer["response_metadata"] = {"next_cursor": next_cursor}
+        return answer
+
+    async def _conversations_replies(
+        self, team: Team, args: dict[str, Any], _: web.Request
+    ) -> dict[str, Any]:
+        """Return a thread: its parent, then its replies, oldest first (one page)."""
+        channel = self._channel(team, args, "conversations.replies")
+        self.method_limits.take(team.id, "conversations.replies", time.monotonic())
+        message = channel.by_ts.get(str(args.get("ts", "")))
+        if message is None:
+            raise SlackError("thread_not_found")
+        parent_ts = message.get("thread_ts", message["ts"])
+        thread = [m for m in channel.messages if m.get("thread_ts", m["ts"]) == parent_ts]
+        limit = _page_size(args, self.history_page_max)
+        metadata = _flag(args, "include_all_metadata")
+        return {
+            "messages": [_shown(m, metadata=metadata) for m in thread[:limit]],
+            "has_more": len(thread) > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
 
     async def _conversations_info(
         self, team: Team, args: dict[str, Any], _: web.Request
@@ -369,6 +688,8 @@ class FakeSlack:
             "created": 1_700_000_000,
             "is_im": channel.is_im,
             "is_private": channel.is_private or channel.is_im,
+            "is_archived": channel.is_archived,
+            "is_member": channel.is_member,
         }
         if channel.is_im:
             info["user"] = channel.creator
@@ -672,7 +993,7 @@ async def _arguments(request: web.Request) -> dict[str, Any]:
                 args.update(body)
         else:
             args.update(parse_qsl(raw, keep_blank_values=True))
-    for key in ("blocks", "view", "attachments"):
+    for key in ("blocks", "view", "attachments", "metadata"):
         if isinstance(args.get(key), str):
             with contextlib.suppress(ValueError):
                 args[key] = json.loads(args[key])
@@ -701,3 +1022,77 @@ def _json(
     data: dict[str, Any], *, status: int = 200, headers: dict[str, str] | None = None
 ) -> web.Response:
     return web.json_response(data, status=status, headers=headers)
+
+
+def _flag(args: dict[str, Any], key: str) -> bool:
+    """Return a boolean argument as Slack reads it: true, "true" or "1"."""
+    value = args.get(key)
+    return value is True or str(value).lower() in {"true", "1"}
+
+
+def _micros(ts: str) -> int | None:
+    """Return a ts ("1700000000.000100") in microseconds, or None if it is not one."""
+    try:
+        value = Decimal(ts)
+    except (InvalidOperation, ValueError):
+        return None
+    if not value.is_finite() or value < 0:
+        return None
+    return int(value * 1_000_000)
+
+
+def _bound(args: dict[str, Any], key: str, default: int | None) -> int | None:
+    raw = args.get(key)
+    if raw in (None, ""):
+        return default
+    value = _micros(str(raw))
+    if value is None:
+        raise SlackError(f"invalid_ts_{key}")
+    return value
+
+
+def _page_size(args: dict[str, Any], most: int) -> int:
+    raw = args.get("limit", HISTORY_DEFAULT)
+    try:
+        limit = int(raw)
+    except (TypeError, ValueError):
+        raise SlackError("invalid_limit") from None
+    return max(1, min(limit, most))
+
+
+def _next_cursor(ts: str) -> str:
+    """Return the cursor of the page after one ending at `ts`, in Slack's shape."""
+    return base64.b64encode(f"next_ts:{_micros(ts)}".encode()).decode()
+
+
+def _cursor(args: dict[str, Any]) -> int | None:
+    """Return the ts (microseconds) a history page starts below, from its cursor."""
+    raw = args.get("cursor")
+    if raw in (None, ""):
+        return None
+    with contextlib.suppress(ValueError):
+        decoded = base64.b64decode(str(raw), validate=True).decode()
+        if decoded.startswith("next_ts:"):
+            return int(decoded.removeprefix("next_ts:"))
+    raise SlackError("invalid_cursor")
+
+
+def _metadata(args: dict[str, Any]) -> dict[str, Any] | None:
+    """Return a message's metadata: `{"event_type": str, "event_payload": dict}`, or None."""
+    metadata = args.get("metadata")
+    if metadata in (None, ""):
+        return None
+    if (
+        not isinstance(metadata, dict)
+        or not isinstance(metadata.get("event_type"), str)
+        or not isinstance(metadata.get("event_payload"), dict)
+    ):
+        raise SlackError("invalid_metadata_format")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+
+
+def _shown(message: dict[str, Any], *, metadata: bool) -> dict[str, Any]:
+    """Return a message as history shows it: its metadata only when asked for."""
+    if metadata or "metadata" not in message:
+        return message
+    return {k: v for k, v in message.items() if k != "metadata"}
