@@ -56,9 +56,7 @@ async def subscribed(db: Database, fake: FakeDiscord) -> list[str]:
 
 
 def worker_env(url: str, fake: FakeDiscord) -> dict[str, str]:
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "REDIS"))
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DISCORD_", "SLACK_", "REDIS"))}
     env |= {
         "DATABASE_URL": url,
         "DISCORD_TOKEN": fake.token,
