@@ -130,8 +130,7 @@ async def slack_run(url: str | None, folder: Path, channels: int, workspaces: in
             tokens, MemoryBudget(), base_url=fake.api_url,
             per_minute=SLACK_PER_MINUTE, channel_per_second=1.0,
         )  # fmt: skip
-        dispatcher = Dispatcher(db, {"slack": poster}, public_url="https://report.example",
-                                concurrency=256)  # fmt: skip
+        dispatcher = Dispatcher(db, {"slack": poster}, public_url="https://report.example")
         await plan(db, now=dt.datetime.now(dt.UTC))
         started = time.perf_counter()
         outcomes = await dispatcher.drain()

@@ -112,20 +112,33 @@ async def claim_due(
 ) -> list[int]:
     """Lease up to `limit` due deliveries of unpaused channels to `owner`; return their ids.
 
-    On PostgreSQL the rows are locked with SKIP LOCKED, so processes claiming together each get
+    Workspaces take turns (the first due of each, then the second of each, ...): Slack's limits
+    are per workspace, so a claim filled from one would leave the others idle behind it. On
+    PostgreSQL the rows are locked with SKIP LOCKED, so processes claiming together each get
     different rows; SQLite has one writer at a time, which gives the same guarantee.
     """
     subscription = Subscription.__table__  # type: ignore[attr-defined]
+    free = (
+        _TABLE.c.status == "pending",
+        _TABLE.c.next_attempt_at <= now,
+        or_(_TABLE.c.lease_expires_at.is_(None), _TABLE.c.lease_expires_at < now),
+    )
+    turn = func.row_number().over(
+        partition_by=(subscription.c.platform, subscription.c.workspace_id),
+        order_by=(_TABLE.c.next_attempt_at, _TABLE.c.id),
+    )
+    ranked = (
+        select(_TABLE.c.id, turn.label("turn"))
+        .join(subscription, subscription.c.id == _TABLE.c.subscription_id)
+        .where(*free, subscription.c.paused_at.is_(None))
+        .subquery()
+    )
+    # The conditions are repeated on the row itself: PostgreSQL checks them again once locked.
     due = (
         select(_TABLE.c.id)
-        .join(subscription, subscription.c.id == _TABLE.c.subscription_id)
-        .where(
-            _TABLE.c.status == "pending",
-            _TABLE.c.next_attempt_at <= now,
-            or_(_TABLE.c.lease_expires_at.is_(None), _TABLE.c.lease_expires_at < now),
-            subscription.c.paused_at.is_(None),
-        )
-        .order_by(_TABLE.c.next_attempt_at, _TABLE.c.id)
+        .join(ranked, ranked.c.id == _TABLE.c.id)
+        .where(*free)
+        .order_by(ranked.c.turn, _TABLE.c.next_attempt_at, _TABLE.c.id)
         .limit(limit)
     )
     if dialect_name(session) == "postgresql":
