@@ -32,6 +32,8 @@ LEASE = dt.timedelta(minutes=5)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 30.0
 BACKOFF_CAP = 3600.0
+# Renderings kept: one per distinct set of choices among the channels of an issue.
+RENDERED_KEPT = 256
 
 
 def backoff(attempt: int, *, base: float = BACKOFF_BASE, cap: float = BACKOFF_CAP) -> float:
@@ -85,6 +87,7 @@ class Dispatcher:
         self.lease = lease
         self.backoff_base = backoff_base
         self._digests: OrderedDict[tuple[int, dt.datetime], digest.DigestData] = OrderedDict()
+        self._rendered: OrderedDict[tuple[object, ...], list[Message]] = OrderedDict()
         self._draining = asyncio.Lock()
 
     async def drain(self) -> list[Outcome]:
@@ -182,15 +185,37 @@ class Dispatcher:
         poster = self.posters.get(subscription.platform)
         if poster is None:
             raise TransientFailure(f"{subscription.platform} is not connected in this process")
-        data = await self._digest_data(issue)
-        reply = digest.compose(data, settings_of(subscription), public_url=self.public_url)
-        messages = [Message(index, payload) for index, payload in enumerate(poster.render(reply))]
+        messages = await self._messages(issue, subscription, poster)
         target = Target(subscription.platform, subscription.workspace_id, subscription.channel_id)
-        await self._send(delivery, poster, target, messages, digest.issue_title(issue))
+        posted, hashes, thread = await self._send(
+            delivery, poster, target, messages, digest.issue_title(issue)
+        )
         await self._write(
-            deliveries.finish, delivery_id, now=self.clock(), content_version=issue.updated_at
+            deliveries.finish,
+            delivery_id,
+            now=self.clock(),
+            content_version=issue.updated_at,
+            posted=posted,
+            part_hashes=hashes,
+            thread_id=thread,
         )
         return Outcome(delivery_id, "sent")
+
+    async def _messages(
+        self, issue: Issue, subscription: Subscription, poster: Poster
+    ) -> list[Message]:
+        """Return the digest's messages; channels with the same choices share one rendering."""
+        settings = settings_of(subscription)
+        key = (issue.id, issue.updated_at, poster.platform, settings)
+        found = self._rendered.get(key)
+        if found is None:
+            data = await self._digest_data(issue)
+            reply = digest.compose(data, settings, public_url=self.public_url)
+            found = [Message(index, payload) for index, payload in enumerate(poster.render(reply))]
+            self._rendered[key] = found
+            while len(self._rendered) > RENDERED_KEPT:
+                self._rendered.popitem(last=False)
+        return found
 
     async def _send(
         self,
@@ -199,7 +224,11 @@ class Dispatcher:
         target: Target,
         messages: list[Message],
         title: str,
-    ) -> None:
+    ) -> tuple[list[str], list[str], str | None]:
+        """Post, edit or delete what differs; return the messages, their hashes, the thread.
+
+        Each message is recorded as soon as it is out, except the last: `finish` records it.
+        """
         assert delivery.id is not None
         posted, hashes = list(delivery.posted), list(delivery.part_hashes)
         thread = delivery.thread_id
@@ -246,12 +275,14 @@ class Dispatcher:
             )
             posted.append(message_id)
             hashes.append(message.fingerprint)
-            await record()
+            if index < len(messages) - 1:
+                await record()
         while len(posted) > len(messages):
+            await record()
             await poster.delete(target, posted[-1], thread_id=thread if len(posted) > 1 else None)
             posted.pop()
             hashes.pop()
-            await record()
+        return posted, hashes, thread
 
     async def _digest_data(self, issue: Issue) -> digest.DigestData:
         """Return what the issue's digests are made of, read once per version of the issue."""

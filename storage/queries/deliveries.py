@@ -202,9 +202,16 @@ async def finish(
     owner: str,
     now: dt.datetime,
     content_version: dt.datetime | None,
+    posted: Sequence[str],
+    part_hashes: Sequence[str],
+    thread_id: str | None,
 ) -> bool:
-    """Mark a delivery sent and release it."""
+    """Record the last messages, mark the delivery sent and release it."""
     values = {
+        "posted": list(posted),
+        "part_hashes": list(part_hashes),
+        "thread_id": thread_id,
+        "in_doubt_since": None,
         "status": "sent",
         "sent_at": now,
         "content_version": content_version,

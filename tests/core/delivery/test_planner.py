@@ -132,6 +132,9 @@ async def test_a_corrected_issue_reopens_what_was_sent(db: Database, subscribe: 
             owner="me",
             now=at("2026-11-19T06:00:03+00:00"),
             content_version=at("2026-11-19T06:00:00+00:00"),
+            posted=["1"],
+            part_hashes=["h"],
+            thread_id=None,
         )
     unchanged = await plan(db, now=at("2026-11-19T07:00:00+00:00"))
     assert unchanged.reopened == 0
