@@ -143,6 +143,7 @@ async def slack_run(url: str | None, folder: Path, channels: int, workspaces: in
         limit = workspaces * SLACK_PER_MINUTE / 60
         report("slack", sent, seconds, limit, "msg/s", counts, [c for _, c in targets],
                fake.count_429s())  # fmt: skip
+        await poster.close()
     finally:
         await db.dispose()
         await fake.close()

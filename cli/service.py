@@ -167,13 +167,14 @@ async def _posters(
             )
     tokens = _slack_tokens(settings, db)
     if tokens is not None:
-        posters["slack"] = SlackPoster(
+        posters["slack"] = slack = SlackPoster(
             tokens,
             budget,
             base_url=settings.slack_api_base_url,
             per_minute=settings.slack_messages_per_minute,
             channel_per_second=settings.slack_channel_messages_per_second,
         )
+        running.closers.append(slack.close)
     return posters
 
 

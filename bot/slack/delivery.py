@@ -70,6 +70,13 @@ class SlackPoster:
         self.per_minute = per_minute
         self.channel_per_second = channel_per_second
         self._clients: dict[str, AsyncWebClient] = {}
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        """Close the connections kept to Slack."""
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     def render(self, reply: Reply) -> list[dict[str, Any]]:
         """Return the digest's messages as Block Kit payloads."""
@@ -81,9 +88,13 @@ class SlackPoster:
             raise PermanentFailure(f"the app is not installed in Slack workspace {workspace_id}")
         client = self._clients.get(token)
         if client is None:
+            if self._session is None:
+                # One session for every workspace: without it slack_sdk opens a connection a call.
+                self._session = aiohttp.ClientSession()
             client = AsyncWebClient(
                 token=token,
                 base_url=self.base_url,
+                session=self._session,
                 logger=sdk_log,
                 # 429s are Slack saying "not yet": waited out as Retry-After says, then retried.
                 # Server errors are not retried blindly: the post may have gone through.

@@ -18,8 +18,11 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from core import digest
 from core.delivery.errors import PermanentFailure, TransientFailure
+from core.delivery.group_commit import GroupCommit
 from core.delivery.posting import Message, Poster, Target
 from storage import Database
 from storage.queries import deliveries
@@ -89,6 +92,7 @@ class Dispatcher:
         self._digests: OrderedDict[tuple[int, dt.datetime], digest.DigestData] = OrderedDict()
         self._rendered: OrderedDict[tuple[object, ...], list[Message]] = OrderedDict()
         self._draining = asyncio.Lock()
+        self._writes = GroupCommit(db)
 
     async def drain(self) -> list[Outcome]:
         """Send every delivery due now, keeping up to `concurrency` under way; return outcomes."""
@@ -166,9 +170,10 @@ class Dispatcher:
     async def _write(
         self, write: Callable[..., object], delivery_id: int, **values: object
     ) -> None:
-        async with self.db.transaction() as session:
-            done = await write(session, delivery_id=delivery_id, owner=self.owner, **values)  # type: ignore[misc]
-        if not done:
+        async def work(session: AsyncSession) -> bool:
+            return bool(await write(session, delivery_id=delivery_id, owner=self.owner, **values))  # type: ignore[misc]
+
+        if not await self._writes.run(work):
             raise LeaseLost(delivery_id)
 
     async def _attempt(self, delivery_id: int) -> Outcome:
