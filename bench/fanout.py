@@ -2,13 +2,14 @@
 
 Run: python bench/fanout.py [--channels 2000] [--workspaces 20] [--db sqlite|postgresql URL]
 
-For each platform it subscribes `--channels` channels (Slack's spread over `--workspaces`
-workspaces, since Slack's limit is per workspace), imports an issue, and times the dispatcher's
-drain through the real discord.py or slack_sdk client against the fake on 127.0.0.1, which
-enforces the limits: Discord's 50 requests a second per bot, Slack's one message a second per
-channel and 300 a minute per workspace. It prints the achieved rate beside the limit, their ratio
-(aim: 0.9 or more), the 429s the fake had to answer, and the duplicates and misses it counted
-(aim: none). The database is SQLite in a temporary folder unless `--db` names another.
+Each fake runs in a process of its own on 127.0.0.1, as the platform would, and enforces the
+limits: Discord's 50 requests a second per bot, Slack's one message a second per channel and 300
+a minute per workspace. For each platform the bench subscribes `--channels` channels (Slack's
+spread over `--workspaces` workspaces, since Slack's limit is per workspace), imports an issue,
+and times the dispatcher's drain through the real discord.py or slack_sdk client. It prints the
+achieved rate beside the limit, their ratio (aim: 0.9 or more), the 429s the fake had to answer,
+and the duplicates and misses it counted (aim: none). The database is SQLite in a temporary
+folder unless `--db` names another.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
+import multiprocessing
 import sys
 import tempfile
 import time
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -79,55 +82,108 @@ def report(name: str, sent: int, seconds: float, limit: float, unit: str, counts
     )
 
 
+def _fake_process(kind: str, conn: Connection) -> None:
+    """Run a fake in its own process (as the platform is), answering the bench's questions."""
+
+    async def serve() -> None:
+        loop = asyncio.get_running_loop()
+        fake: Any = (
+            FakeDiscord(global_limit=int(DISCORD_LIMIT))
+            if kind == "discord"
+            else FakeSlack(workspace_per_minute=int(SLACK_PER_MINUTE))
+        )
+        await fake.start()
+        conn.send(fake.api_base_url if kind == "discord" else fake.api_url)
+        while True:
+            command, argument = await loop.run_in_executor(None, conn.recv)
+            if command == "stop":
+                break
+            conn.send(_answer(fake, command, argument))
+        await fake.close()
+
+    asyncio.run(serve())
+
+
+def _answer(fake: Any, command: str, argument: Any) -> Any:
+    if command == "discord-channels":
+        return fake.token, fake.guild.id, fake.add_channels(argument)
+    if command == "slack-channels":
+        channels, workspaces = argument
+        others = [fake.add_team(f"T9BENCH{n:03d}", f"Bench {n}") for n in range(1, workspaces)]
+        targets = []
+        for number, team in enumerate([fake.team, *others]):
+            share = channels // workspaces + (1 if number < channels % workspaces else 0)
+            targets += [(team.id, team.bot_token, c) for c in fake.add_channels(team, share)]
+        return targets
+    if command == "discord-stats":
+        counts = {c: len(fake.messages_in(c)) for c in argument}
+        return counts, len(fake.request_times("POST", "/channels/*")), fake.count_429s()
+    if command == "slack-stats":
+        counts: dict[str, int] = {}
+        for team in fake.teams.values():
+            counts.update(fake.deliveries(team))
+        return counts, len(fake.request_times("chat.postMessage")), fake.count_429s()
+    raise ValueError(command)
+
+
+class Fake:
+    """A fake platform in a child process, and the pipe to ask it things."""
+
+    def __init__(self, kind: str) -> None:
+        self.conn, child = multiprocessing.Pipe()
+        self.process = multiprocessing.Process(target=_fake_process, args=(kind, child))
+        self.process.start()
+        self.url: str = self.conn.recv()
+
+    def ask(self, command: str, argument: Any = None) -> Any:
+        self.conn.send((command, argument))
+        return self.conn.recv()
+
+    def stop(self) -> None:
+        self.conn.send(("stop", None))
+        self.process.join(timeout=30)
+
+
 async def discord_run(url: str | None, folder: Path, channels: int) -> None:
-    fake = FakeDiscord(global_limit=int(DISCORD_LIMIT))
-    await fake.start()
+    fake = Fake("discord")
     db = await fresh_db(url, folder, "discord")
     client = None
     try:
-        ids = fake.add_channels(channels)
-        await subscribe_all(db, "discord", [(fake.guild.id, c) for c in ids])
-        use_api(fake.api_base_url)
-        client = await delivery_client(fake.token)
+        token, guild_id, ids = fake.ask("discord-channels", channels)
+        await subscribe_all(db, "discord", [(guild_id, c) for c in ids])
+        use_api(fake.url)
+        client = await delivery_client(token)
         poster = DiscordPoster(client, MemoryBudget(), per_second=DISCORD_LIMIT)
         dispatcher = Dispatcher(db, {"discord": poster}, public_url="https://report.example")
         await plan(db, now=dt.datetime.now(dt.UTC))
         started = time.perf_counter()
         outcomes = await dispatcher.drain()
         seconds = time.perf_counter() - started
-        # Every request counts against the global limit: posts, and a thread if any.
-        requests = len(fake.request_times("POST", "/channels/*"))
-        counts = {c: len(fake.messages_in(c)) for c in ids}
         assert len(outcomes) == channels
-        report("discord", requests, seconds, DISCORD_LIMIT, "req/s", counts, ids,
-               fake.count_429s())  # fmt: skip
+        # Every request counts against the global limit: posts, and threads if any.
+        counts, requests, limited = fake.ask("discord-stats", ids)
+        report("discord", requests, seconds, DISCORD_LIMIT, "req/s", counts, ids, limited)
     finally:
         if client is not None:
             await client.close()
         await db.dispose()
-        await fake.close()
+        fake.stop()
 
 
 async def slack_run(url: str | None, folder: Path, channels: int, workspaces: int) -> None:
-    fake = FakeSlack(workspace_per_minute=int(SLACK_PER_MINUTE))
-    await fake.start()
+    fake = Fake("slack")
     db = await fresh_db(url, folder, "slack")
+    poster = None
     try:
-        targets: list[tuple[str, str]] = []
-        teams = [fake.team] + [
-            fake.add_team(f"T9BENCH{n:03d}", f"Bench {n}") for n in range(1, workspaces)
-        ]
-        for number, team in enumerate(teams):
-            share = channels // workspaces + (1 if number < channels % workspaces else 0)
-            targets += [(team.id, c) for c in fake.add_channels(team, share)]
-        await subscribe_all(db, "slack", targets)
+        targets = fake.ask("slack-channels", (channels, workspaces))
+        await subscribe_all(db, "slack", [(team, channel) for team, _, channel in targets])
+        token_of = {team: token for team, token, _ in targets}
 
         async def tokens(team_id: str) -> str | None:
-            team = fake.teams.get(team_id)
-            return None if team is None else team.bot_token
+            return token_of.get(team_id)
 
         poster = SlackPoster(
-            tokens, MemoryBudget(), base_url=fake.api_url,
+            tokens, MemoryBudget(), base_url=fake.url,
             per_minute=SLACK_PER_MINUTE, channel_per_second=1.0,
         )  # fmt: skip
         dispatcher = Dispatcher(db, {"slack": poster}, public_url="https://report.example")
@@ -135,18 +191,15 @@ async def slack_run(url: str | None, folder: Path, channels: int, workspaces: in
         started = time.perf_counter()
         outcomes = await dispatcher.drain()
         seconds = time.perf_counter() - started
-        sent = len(fake.request_times("chat.postMessage"))
-        counts: dict[str, Any] = {}
-        for team in teams:
-            counts.update(fake.deliveries(team))
         assert len(outcomes) == channels
+        counts, sent, limited = fake.ask("slack-stats")
         limit = workspaces * SLACK_PER_MINUTE / 60
-        report("slack", sent, seconds, limit, "msg/s", counts, [c for _, c in targets],
-               fake.count_429s())  # fmt: skip
-        await poster.close()
+        report("slack", sent, seconds, limit, "msg/s", counts, [c for _, _, c in targets], limited)
     finally:
+        if poster is not None:
+            await poster.close()
         await db.dispose()
-        await fake.close()
+        fake.stop()
 
 
 def main() -> None:
