@@ -31,6 +31,10 @@ EXAMPLES = PROJECT / "config" / "examples"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 TABLES = (
+    "snapshot_details",
+    "paper_source",
+    "news_item",
+    "source_state",
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",
