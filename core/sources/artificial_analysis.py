@@ -47,7 +47,9 @@ def _row(model: Any) -> BoardRow | None:
     score = _number(evaluations.get(INDEX))
     if score is None:
         return None
-    performance = model.get("performance") if isinstance(model.get("performance"), dict) else {}
+    performance = model.get("performance")
+    if not isinstance(performance, dict):
+        performance = {}
     speed = _number(model.get("median_output_tokens_per_second"))
     if speed is None:
         speed = _number(performance.get("median_output_tokens_per_second"))

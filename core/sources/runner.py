@@ -52,7 +52,7 @@ class Backoff:
     def delay(self, failures: int, rng: random.Random) -> float:
         """Return the seconds to wait after the `failures`-th failure in a row."""
         ceiling = min(self.cap, self.base * 2 ** max(0, failures - 1))
-        return ceiling / 2 + rng.uniform(0, ceiling / 2)
+        return float(ceiling / 2 + rng.uniform(0, ceiling / 2))
 
 
 @dataclass(frozen=True, slots=True)
