@@ -18,7 +18,12 @@ from storage.migrate import upgrade
 
 # The fake Discord (REST and gateway on 127.0.0.1), as the `fake_discord` fixture.
 # The fake Slack (Web API, response_urls, OAuth, Socket Mode), as the `fake_slack` fixture.
-pytest_plugins = ["tests.fakes.discord.fixtures", "tests.fakes.slack.fixtures"]
+# The fake outside sources (arXiv, Hugging Face, leaderboards, feeds), as `fake_sources`.
+pytest_plugins = [
+    "tests.fakes.discord.fixtures",
+    "tests.fakes.slack.fixtures",
+    "tests.fakes.sources.fixtures",
+]
 
 # CI runs the property tests with a fixed seed, so a landing never hinges on a random draw.
 hypothesis_settings.register_profile("ci", derandomize=True, database=None)
