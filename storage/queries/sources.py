@@ -152,15 +152,15 @@ async def latest_news(
     sections: Sequence[str] = ("labs", "wire"),
     limit: int = 20,
     offset: int = 0,
-    on_or_before: dt.datetime | None = None,
+    before: dt.datetime | None = None,
     since: dt.datetime | None = None,
 ) -> Sequence[NewsItem]:
-    """Return news posts of some sections, newest first, optionally within a time range."""
+    """Return news posts of some sections, newest first, optionally in [since, before)."""
     query = select(NewsItem).where(col(NewsItem.section).in_(list(sections)))
-    if on_or_before is not None:
-        query = query.where(col(NewsItem.published_at) <= on_or_before)
+    if before is not None:
+        query = query.where(col(NewsItem.published_at) < before)
     if since is not None:
-        query = query.where(col(NewsItem.published_at) > since)
+        query = query.where(col(NewsItem.published_at) >= since)
     query = query.order_by(col(NewsItem.published_at).desc(), col(NewsItem.id).desc())
     return (await session.exec(query.limit(limit).offset(offset))).all()
 
