@@ -227,6 +227,7 @@ class NewsItem(SQLModel, table=True):
     # Plain text: the feed's HTML with every tag dropped.
     summary: str = ""
     published_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    # When the post was last fetched with a change: feeds rebuild when it moves.
     fetched_at: dt.datetime = _timestamp()
 
 

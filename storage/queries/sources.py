@@ -131,6 +131,7 @@ async def upsert_news(
             "url": excluded.url,
             "summary": excluded.summary,
             "published_at": excluded.published_at,
+            "fetched_at": excluded.fetched_at,
         },
         where=(
             table.c.title.is_distinct_from(excluded.title)
