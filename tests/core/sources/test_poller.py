@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import random
 import re
@@ -12,8 +13,9 @@ from pydantic import SecretStr
 from sqlmodel import select
 
 from config import Settings
-from core.sources.poller import poll_due_sources, poll_interval
+from core.sources.poller import make_client, poll_due_sources, poll_interval
 from core.sources.registry import SourcesConfig, parse_sources
+from core.sources.runner import check_source
 from storage import Database
 from storage.queries import leaderboards, models, sources
 from storage.queries.papers import PaperInput, upsert_papers
@@ -278,3 +280,49 @@ async def test_swe_rebench_shares_models_through_aliases_and_keeps_snapshot_on_c
     assert details is not None
     assert (details.window_start, details.n_tasks) == (dt.date(2026, 5, 15), 111)
     assert json.loads(json.dumps(details.extra))["Model A [high]"]["sem"] == 1.2
+
+
+async def test_arxiv_sources_share_one_connection_and_spacing(
+    db: Database, fake_sources: FakeSources
+) -> None:
+    for category in ("cs.DC", "cs.LG", "cs.CL"):
+        fake_sources.serve(f"/rss/{category}", payloads.arxiv_rss([], category), delay=0.02)
+    config = parse_sources(
+        {
+            "limits": {"arxiv": {"connections": 1, "min_interval_seconds": 0.15}},
+            "sources": [
+                {
+                    "name": f"arxiv-{category}",
+                    "kind": "arxiv-rss",
+                    "url": fake_sources.url(f"/rss/{category}"),
+                    "limit": "arxiv",
+                }
+                for category in ("cs.DC", "cs.LG", "cs.CL")
+            ],
+        }
+    )
+    changed: list[bool] = []
+    results = await _poll(db, config, on_change=lambda: changed.append(True))
+    assert [r.summary for r in results] == ["no papers (none announced)"] * 3
+    # An empty weekend feed is a success that changes nothing readers see.
+    assert changed == []
+    starts = sorted(seen.started for seen in fake_sources.seen)
+    assert fake_sources.most_active == 1
+    assert all(b - a >= 0.14 for a, b in itertools.pairwise(starts))
+
+
+async def test_check_reads_without_storing(db: Database, fake_sources: FakeSources) -> None:
+    fake_sources.serve("/lab", payloads.rss_news([]))
+    fake_sources.serve("/gone", "", mode="status", status=404)
+    config = _config(
+        fake_sources,
+        {"name": "lab", "kind": "feed", "url": "/lab", "section": "labs"},
+        {"name": "gone", "kind": "feed", "url": "/gone", "section": "labs"},
+    )
+    async with make_client(config, _settings()) as client:
+        ok = await check_source(config.sources[0], client=client, now=NOW, api_key=None)
+        gone = await check_source(config.sources[1], client=client, now=NOW, api_key=None)
+    assert (ok.outcome, ok.summary) == ("checked", "0 posts")
+    assert (gone.outcome, gone.error) == ("failed", "HTTP 404 Not Found")
+    async with db.session() as session:
+        assert await sources.list_states(session) == []
