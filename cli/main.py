@@ -16,6 +16,7 @@ import config
 from bot.render.text import render_text
 from cli.discord import discord_app
 from cli.slack import slack_app
+from cli.sources import sources_app
 from config import Settings, get_settings
 from core.commands import CommandContext, ask
 from core.ingest import ParseError, parse_document
@@ -37,6 +38,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(discord_app, name="discord")
 app.add_typer(slack_app, name="slack")
+app.add_typer(sources_app, name="sources")
 
 T = TypeVar("T")
 log = logging.getLogger("inference_report")

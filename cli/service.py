@@ -29,8 +29,11 @@ from config import Settings
 from core.delivery import Dispatcher, Poster
 from core.delivery.budget import Budget, RedisBudget, budget_for
 from core.delivery.scheduler import DeliveryScheduler
+from core.sources.poller import poll_due_sources, poll_interval
+from core.sources.registry import SourcesFileError, load_sources, sources_path
 from feeds.app import FEEDS, create_app
 from storage import Database
+from storage.locks import exclusive
 from storage.migrate import ensure_schema, head_revision
 
 log = logging.getLogger("inference_report")
@@ -140,6 +143,34 @@ async def _start(settings: Settings, roles: Roles, running: Running) -> None:
             db, running.dispatcher, poll_seconds=settings.delivery_poll_seconds
         )
         running.scheduler.start()
+        _poll_sources(settings, running)
+
+
+def _poll_sources(settings: Settings, running: Running) -> None:
+    """Fetch the sources on the scheduler, in one process at a time."""
+    try:
+        sources = load_sources(sources_path(settings))
+    except SourcesFileError as error:
+        log.error("sources: %s; no source is fetched", error)
+        return
+    scheduler = running.scheduler
+    assert scheduler is not None
+
+    async def poll() -> None:
+        async with exclusive(running.db, "sources-poll") as mine:
+            if not mine:
+                return
+            try:
+                await poll_due_sources(
+                    running.db,
+                    settings,
+                    sources=sources,
+                    on_change=lambda: notify_published(running),
+                )
+            except Exception:
+                log.exception("sources: the poll failed; the next one tries again")
+
+    scheduler.every("sources", poll_interval(sources), poll)
 
 
 async def _posters(

@@ -115,6 +115,16 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis for budgets shared between processes (redis://...)."
     )
+    sources_file: str | None = Field(
+        default=None,
+        description="TOML file of the sources fetched on a schedule; config/sources.toml if unset.",
+    )
+    sources_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="Timeout of one request to a source."
+    )
+    artificial_analysis_api_key: SecretStr | None = Field(
+        default=None, description="Artificial Analysis API key; its source is skipped without it."
+    )
 
     @field_validator("database_url")
     @classmethod

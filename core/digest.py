@@ -24,13 +24,15 @@ from core.leaderboard_changes import (
     compare,
     movement,
 )
-from storage.queries import issues, leaderboards
+from storage.queries import issues, leaderboards, sources
 from storage.queries.leaderboards import EntryRow
 from storage.queries.subscriptions import SECTIONS, DigestSettings
-from storage.tables import Issue, Leaderboard, Paper
+from storage.tables import Issue, Leaderboard, NewsItem, Paper
 
 SUMMARY_CHARS = 600
 TOP_ROWS = 3
+NEWS_ITEMS = 5
+NEWS_SECTIONS = (("labs", "AI Labs"), ("wire", "From the Wire"))
 
 DEFAULT_SETTINGS = DigestSettings(
     schedule_kind="on-publish",
@@ -69,6 +71,8 @@ class DigestData:
     issue: Issue
     papers: Sequence[Paper]
     boards: Sequence[BoardState]
+    # Lab and wire posts of the issue's day and the day before, newest first.
+    news: Sequence[NewsItem] = ()
 
 
 async def load_boards(
@@ -113,7 +117,26 @@ async def load_digest(session: AsyncSession, *, date: dt.date | None = None) -> 
     assert issue.id is not None
     papers = await issues.issue_papers(session, issue_id=issue.id)
     boards = await load_boards(session, on_or_before=issue.date)
-    return DigestData(issue=issue, papers=papers, boards=boards)
+    news = await load_news(session, date=issue.date)
+    return DigestData(issue=issue, papers=papers, boards=boards, news=news)
+
+
+async def load_news(session: AsyncSession, *, date: dt.date) -> list[NewsItem]:
+    """Return the newest lab and wire posts of `date` and the day before, a few per section."""
+    until = dt.datetime.combine(date + dt.timedelta(days=1), dt.time(), dt.UTC)
+    since = until - dt.timedelta(days=2)
+    found: list[NewsItem] = []
+    for section, _ in NEWS_SECTIONS:
+        found.extend(
+            await sources.latest_news(
+                session,
+                sections=(section,),
+                limit=NEWS_ITEMS,
+                since=since,
+                before=until,
+            )
+        )
+    return found
 
 
 def compose(data: DigestData, settings: DigestSettings, *, public_url: str) -> Reply:
@@ -128,7 +151,8 @@ def compose(data: DigestData, settings: DigestSettings, *, public_url: str) -> R
         for state in data.boards:
             blocks.append(Heading(f"{state.board.name} — top {TOP_ROWS}"))
             blocks.append(top_table(state, TOP_ROWS))
-    # The importer keeps no news items yet: the news section has nothing to show until it does.
+    if "news" in settings.sections:
+        blocks.extend(_news_blocks(data.news))
     if settings.alert_boards:
         blocks.extend(_alert_blocks(data.boards, settings))
     if not blocks:
@@ -212,6 +236,19 @@ def _paper_blocks(
     return [heading, ItemList(items)]
 
 
+def _news_blocks(news: Sequence[NewsItem]) -> list[Block]:
+    blocks: list[Block] = []
+    for section, heading in NEWS_SECTIONS:
+        items = tuple(
+            Item(title=item.title, meta=item.source, url=item.url)
+            for item in news
+            if item.section == section
+        )
+        if items:
+            blocks.extend((Heading(heading), ItemList(items)))
+    return blocks
+
+
 def _topics(settings: DigestSettings) -> str:
     parts = []
     if settings.categories:
@@ -293,6 +330,8 @@ def preview_sentence(data: DigestData, settings: DigestSettings) -> str:
         )
     if "leaderboards" in settings.sections and data.boards:
         parts.append(_count(len(data.boards), "leaderboard"))
+    if "news" in settings.sections and data.news:
+        parts.append(_count(len(data.news), "news post"))
     if settings.alert_boards:
         alerts = 0
         for state in data.boards:

@@ -54,6 +54,7 @@ def create_app(settings: Settings, db: Database) -> web.Application:
         router.add_get(f"/feeds/issues.{fmt}", routes.feed("issues", fmt))
         router.add_get(f"/feeds/papers.{fmt}", routes.feed("papers", fmt))
         router.add_get(f"/feeds/papers/search.{fmt}", routes.feed("search", fmt))
+        router.add_get(f"/feeds/wire.{fmt}", routes.feed("wire", fmt))
     router.add_get("/feeds/papers/{category}.{fmt:rss|atom|json}", routes.category)
     router.add_get("/feeds/leaderboards/{slug}.{fmt:rss|atom|json}", routes.leaderboard_feed)
     router.add_get("/issues/{date}", routes.page(_issue))

@@ -35,6 +35,17 @@ def papers_info(ctx: FeedContext, category: str | None = None) -> FeedInfo:
     )
 
 
+def wire_info(ctx: FeedContext) -> FeedInfo:
+    """Return the feed of lab and wire news."""
+    return FeedInfo(
+        title=f"{SITE}: AI Labs and From the Wire",
+        description="Posts from the AI labs' blogs and the news sites the report follows.",
+        address=ctx.links.wire_feed(),
+        home_url=ctx.links.home(),
+        group="News",
+    )
+
+
 def leaderboard_info(ctx: FeedContext, board: Leaderboard) -> FeedInfo:
     """Return a leaderboard's changes feed."""
     return FeedInfo(
@@ -47,8 +58,8 @@ def leaderboard_info(ctx: FeedContext, board: Leaderboard) -> FeedInfo:
 
 
 async def catalog(session: AsyncSession, ctx: FeedContext) -> list[FeedInfo]:
-    """Return every feed: issues, papers, each category's papers, each leaderboard's changes."""
-    feeds = [issues_info(ctx), papers_info(ctx)]
+    """Return every feed: issues, papers, news, each category's papers, each board's changes."""
+    feeds = [issues_info(ctx), papers_info(ctx), wire_info(ctx)]
     feeds.extend(
         papers_info(ctx, category) for category, _ in await paper_queries.list_categories(session)
     )

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from urllib.parse import quote
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.sources.registry import SECTION_NAMES
 from feeds.data import FeedContext, board_history, issue_views, paper_view
 from feeds.model import FeedAddress, FeedDoc, FeedItem, page_count
-from feeds.render import changes_html, issue_html, paper_html
+from feeds.render import changes_html, issue_html, news_html, paper_html
+from feeds.views import NewsView
 from storage.queries import issues as issue_queries
 from storage.queries import leaderboards as board_queries
 from storage.queries import papers as paper_queries
+from storage.queries import sources as source_queries
 from storage.queries.papers import DatedPaper
+from storage.tables import NewsItem
 
 # The `updated` of a feed with no entries yet: a fixed, plausible instant, so that an empty feed
 # is the same bytes on every build.
@@ -184,6 +189,58 @@ async def leaderboard_feed(
         ),
         home_url=ctx.links.leaderboard(board.slug),
         address=ctx.links.leaderboard_feed(board.slug),
+        items=items,
+        page=page,
+        pages=pages,
+    )
+
+
+def news_view(item: NewsItem) -> NewsView:
+    """Return a stored lab or wire post as the templates show it."""
+    return NewsView(
+        title=item.title,
+        url=item.url,
+        source=item.source,
+        section=item.section,
+        summary=item.summary,
+        published=item.published_at,
+    )
+
+
+def _news_id(ctx: FeedContext, item: NewsItem) -> str:
+    # Guids are the sources' own (URLs, tag: URIs); a digest keeps ours short and stable.
+    digest = hashlib.blake2b(item.guid.encode(), digest_size=8).hexdigest()
+    return ctx.links.tag(f"news/{quote(item.source, safe='')}/{digest}")
+
+
+async def wire_feed(session: AsyncSession, ctx: FeedContext, page: int = 1) -> FeedDoc | None:
+    """Return a page of the lab and wire posts, newest first."""
+    pages = page_count(await source_queries.count_news(session), ctx.page_size)
+    if page > pages:
+        return None
+    rows = await source_queries.latest_news(session, limit=ctx.page_size, offset=_offset(ctx, page))
+    items = []
+    for row in rows:
+        view = news_view(row)
+        items.append(
+            FeedItem(
+                id=_news_id(ctx, row),
+                title=view.title,
+                url=view.url or ctx.links.home(),
+                published=view.published,
+                updated=view.published,
+                content_html=news_html(view),
+                summary=view.summary or None,
+                categories=(SECTION_NAMES.get(view.section, view.section), view.source),
+            )
+        )
+    return _doc(
+        ctx,
+        specific="wire",
+        title=f"{SITE}: AI Labs and From the Wire",
+        description="Posts from the AI labs' blogs and the news sites the report follows.",
+        home_url=ctx.links.home(),
+        address=ctx.links.wire_feed(),
         items=items,
         page=page,
         pages=pages,

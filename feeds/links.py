@@ -68,6 +68,10 @@ class Links:
         """Return the address of a saved search."""
         return FeedAddress(self.base, "/feeds/papers/search", (("q", query),))
 
+    def wire_feed(self) -> FeedAddress:
+        """Return the address of the lab and wire news feed."""
+        return FeedAddress(self.base, "/feeds/wire")
+
     def leaderboard_feed(self, slug: str) -> FeedAddress:
         """Return the address of a leaderboard's changes."""
         return FeedAddress(self.base, f"/feeds/leaderboards/{quote(slug, safe='')}")

@@ -6,12 +6,13 @@ import datetime as dt
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.digest import NEWS_SECTIONS, load_news
 from feeds import render
 from feeds.built import HTML, OPML, Rendered
 from feeds.catalog import catalog, grouped, issues_info, leaderboard_info, papers_info
 from feeds.data import FeedContext, board_history, issue_views, midnight, paper_view
-from feeds.documents import SITE
-from feeds.views import BoardSummary, IssueLink
+from feeds.documents import SITE, news_view
+from feeds.views import BoardSummary, IssueLink, NewsSectionsView
 from storage.queries import issues as issue_queries
 from storage.queries import leaderboards as board_queries
 from storage.queries import papers as paper_queries
@@ -71,6 +72,12 @@ async def issue(session: AsyncSession, ctx: FeedContext, date: dt.date) -> Rende
     (view,) = await issue_views(session, ctx, [found])
     older = await issue_queries.latest_issue(session, on_or_before=date - dt.timedelta(days=1))
     newer = await issue_queries.next_issue(session, after=date)
+    news = await load_news(session, date=date)
+    sections = tuple(
+        (heading, tuple(news_view(item) for item in news if item.section == section))
+        for section, heading in NEWS_SECTIONS
+    )
+    filled = tuple((heading, views) for heading, views in sections if views)
     body = render.page(
         "issue",
         links=ctx.links,
@@ -78,6 +85,7 @@ async def issue(session: AsyncSession, ctx: FeedContext, date: dt.date) -> Rende
         alternates=[issues_info(ctx)],
         issue=view,
         content=render.issue_html(view),
+        news=render.news_sections_html(NewsSectionsView(filled)) if filled else None,
         older=ctx.links.issue(older.date) if older else None,
         newer=ctx.links.issue(newer.date) if newer else None,
     )

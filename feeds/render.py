@@ -13,7 +13,15 @@ from markupsafe import Markup
 from feeds.links import Links
 from feeds.model import FORMAT_NAMES, FORMATS, MEDIA_TYPES
 from feeds.sanitize import clean_html, xml_safe
-from feeds.views import ChangeSetView, FeedInfo, IssueView, PaperView, TableView
+from feeds.views import (
+    ChangeSetView,
+    FeedInfo,
+    IssueView,
+    NewsSectionsView,
+    NewsView,
+    PaperView,
+    TableView,
+)
 
 MAX_QUERY = 200
 
@@ -86,6 +94,16 @@ def paper_html(paper: PaperView) -> SafeHtml:
 def changes_html(changeset: ChangeSetView) -> SafeHtml:
     """Return a leaderboard's changes and the table they led to as sanitised HTML."""
     return FRAGMENTS.render("entry/changes.html", "changeset", changeset)
+
+
+def news_html(item: NewsView) -> SafeHtml:
+    """Return a lab or wire post as sanitised HTML: its summary and where it comes from."""
+    return FRAGMENTS.render("entry/news.html", "item", item)
+
+
+def news_sections_html(view: NewsSectionsView) -> SafeHtml:
+    """Return an issue's "AI Labs" and "From the Wire" sections as sanitised HTML."""
+    return FRAGMENTS.render("entry/news_sections.html", "view", view)
 
 
 def table_html(table: TableView) -> SafeHtml:

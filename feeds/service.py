@@ -136,7 +136,7 @@ class FeedService:
 
     @staticmethod
     async def _published_feeds(session: AsyncSession) -> list[tuple[FeedKind, str]]:
-        feeds: list[tuple[FeedKind, str]] = [("issues", ""), ("papers", "")]
+        feeds: list[tuple[FeedKind, str]] = [("issues", ""), ("papers", ""), ("wire", "")]
         categories = await paper_queries.list_categories(session)
         feeds.extend(("category", category) for category, _ in categories)
         boards = await board_queries.list_leaderboards(session)

@@ -16,7 +16,7 @@ from feeds.jsonfeed import build_json
 from feeds.model import CONTENT_TYPES, FORMATS, FeedAddress, FeedDoc, Format
 from feeds.syndication import build_atom, build_rss
 
-FeedKind = Literal["issues", "papers", "category", "search", "leaderboard"]
+FeedKind = Literal["issues", "papers", "category", "search", "leaderboard", "wire"]
 PageKind = Literal["index", "issue", "paper", "leaderboard", "opml", "missing"]
 WRITERS = {"rss": build_rss, "atom": build_atom, "json": build_json}
 
@@ -41,6 +41,8 @@ class FeedTarget:
             return links.papers_feed(self.arg)
         if self.kind == "search":
             return links.search_feed(self.arg)
+        if self.kind == "wire":
+            return links.wire_feed()
         return links.leaderboard_feed(self.arg)
 
     def path_qs(self, ctx: FeedContext) -> str:
@@ -71,6 +73,8 @@ async def feed_document(
         return await documents.papers_feed(session, ctx, page, category=arg)
     if kind == "search":
         return await documents.search_feed(session, ctx, arg, page)
+    if kind == "wire":
+        return await documents.wire_feed(session, ctx, page)
     return await documents.leaderboard_feed(session, ctx, arg, page)
 
 

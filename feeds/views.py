@@ -23,6 +23,25 @@ class PaperView:
 
 
 @dataclass(frozen=True, slots=True)
+class NewsView:
+    """A lab or wire post; its summary is plain text and its link http(s) or None."""
+
+    title: str
+    url: str | None
+    source: str
+    section: str
+    summary: str
+    published: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewsSectionsView:
+    """The "AI Labs" and "From the Wire" sections of an issue page."""
+
+    sections: tuple[tuple[str, tuple[NewsView, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class RowView:
     """One row of a leaderboard table."""
 

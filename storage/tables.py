@@ -245,3 +245,81 @@ class RateBudget(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     # Seconds since the epoch, on the database's clock, so processes on any host agree.
     tat: float = 0.0
+
+
+class SourceState(SQLModel, table=True):
+    """A fetched source's validators, schedule and health."""
+
+    __tablename__ = "source_state"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(unique=True, max_length=100)
+    # Validators are only sent back to the URL they came from (dated URLs change daily).
+    validator_url: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    last_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    last_success_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    last_error: str | None = None
+    last_error_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    consecutive_failures: int = 0
+    next_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, nullable=True)
+    # What the last good fetch stored, in a few words ("12 papers", "not modified").
+    last_summary: str | None = None
+
+
+class NewsItem(SQLModel, table=True):
+    """A post from a lab's or a news site's feed, filed under "labs" or "wire"."""
+
+    __tablename__ = "news_item"
+    __table_args__ = (
+        UniqueConstraint("source", "guid"),
+        CheckConstraint("section IN ('labs', 'wire')", name="ck_news_item_section"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=100)
+    section: str = Field(max_length=16, index=True)
+    guid: str = Field(max_length=500)
+    title: str
+    url: str | None = None
+    # Plain text: the feed's HTML with every tag dropped.
+    summary: str = ""
+    published_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False, index=True)
+    # When the post was last fetched with a change: feeds rebuild when it moves.
+    fetched_at: dt.datetime = _timestamp()
+
+
+class PaperSource(SQLModel, table=True):
+    """A source that listed a paper, with its upvotes there when it counts them."""
+
+    __tablename__ = "paper_source"
+
+    paper_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("paper.id", ondelete="CASCADE"), primary_key=True)
+    )
+    source: str = Field(primary_key=True, max_length=100)
+    upvotes: int | None = None
+    first_seen_at: dt.datetime = _timestamp()
+    last_seen_at: dt.datetime = _timestamp()
+
+
+class SnapshotDetails(SQLModel, table=True):
+    """What a fetched snapshot's numbers mean: the index version, the task window."""
+
+    __tablename__ = "snapshot_details"
+
+    snapshot_id: int = Field(
+        sa_column=Column(
+            Integer,
+            ForeignKey("leaderboard_snapshot.id", ondelete="CASCADE"),
+            primary_key=True,
+        )
+    )
+    # Artificial Analysis reweights its index; scores of different versions are not comparable.
+    index_version: str | None = Field(default=None, max_length=32)
+    window_start: dt.date | None = None
+    window_end: dt.date | None = None
+    n_tasks: int | None = None
+    # Per model name: standard error of the score, and anything else the source gives.
+    extra: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -18,9 +18,11 @@ from storage.migrate import upgrade
 
 # The fake Discord (REST and gateway on 127.0.0.1), as the `fake_discord` fixture.
 # The fake Slack (Web API, response_urls, OAuth, Socket Mode), as the `fake_slack` fixture.
+# The fake outside sources (arXiv, Hugging Face, leaderboards, feeds), as `fake_sources`.
 pytest_plugins = [
     "tests.fakes.discord.fixtures",
     "tests.fakes.slack.fixtures",
+    "tests.fakes.sources.fixtures",
     "tests.support.delivery",
 ]
 
@@ -35,6 +37,10 @@ EXAMPLES = PROJECT / "config" / "examples"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 TABLES = (
+    "snapshot_details",
+    "paper_source",
+    "news_item",
+    "source_state",
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",

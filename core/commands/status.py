@@ -11,7 +11,9 @@ from core.commands.context import CommandContext
 from core.commands.registry import command
 from core.commands.reply import Fields, Reply
 from core.commands.schedule import describe_schedule
-from storage.queries import deliveries, issues, subscriptions
+from core.sources.health import summarise
+from storage import Database
+from storage.queries import deliveries, issues, sources, subscriptions
 from storage.queries.subscriptions import settings_of
 from storage.tables import Delivery, Subscription
 
@@ -50,7 +52,14 @@ async def status(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
         pairs += (("Latest issue", f"{latest.date.isoformat()}, imported {imported}"),)
     tables = ", ".join(f"{s.board.slug} as of {s.as_of.isoformat()}" for s in boards)
     pairs += (("Leaderboards", tables or "none imported yet"),)
+    pairs += await _source_health(ctx.db)
     return Reply(title="Status", blocks=(Fields(pairs),))
+
+
+async def _source_health(db: Database) -> Pairs:
+    async with db.session() as session:
+        states = await sources.list_states(session)
+    return (("Sources", summarise(states)),)
 
 
 def _delivery(

@@ -10,7 +10,14 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.tables import Issue, IssuePaper, Leaderboard, LeaderboardSnapshot, Paper
+from storage.tables import (
+    Issue,
+    IssuePaper,
+    Leaderboard,
+    LeaderboardSnapshot,
+    NewsItem,
+    Paper,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +38,7 @@ def _count(table: Any) -> Any:
 
 
 async def data_version(session: AsyncSession) -> DataVersion:
-    """Return the counts and newest update times of issues, papers, links and snapshots."""
+    """Return the counts and newest update times of issues, papers, links, snapshots, news."""
     # One statement, so the parts are read together; counts catch deletions that max() misses.
     query = select(
         _count(Issue),
@@ -42,6 +49,8 @@ async def data_version(session: AsyncSession) -> DataVersion:
         _count(LeaderboardSnapshot),
         select(func.max(col(LeaderboardSnapshot.updated_at))).scalar_subquery(),
         _count(Leaderboard),
+        _count(NewsItem),
+        select(func.max(col(NewsItem.fetched_at))).scalar_subquery(),
     )
     row = (await (await session.connection()).execute(query)).one()
     stamps = [value for value in (row[1], row[3], row[6]) if value is not None]

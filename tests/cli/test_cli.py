@@ -46,6 +46,7 @@ def cli(
 SERVICE_SETTINGS = {
     "DATABASE_URL", "LOG_LEVEL", "PORT", "HOST", "PUBLIC_URL", "DISCORD_TOKEN", "SLACK_BOT_TOKEN",
     "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN",
+    "SOURCES_FILE", "REDIS_URL",
 }  # fmt: skip
 
 
@@ -159,7 +160,14 @@ def test_a_bad_database_url_is_a_clear_error(tmp_path: Path) -> None:
 def test_run_loads_the_examples_serves_them_and_stops_on_sigterm(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k not in SERVICE_SETTINGS}
-    env |= {"PORT": str(port), "PUBLIC_URL": "http://report.example.test"}
+    # No source is fetched: the tests reach nothing outside this machine.
+    quiet = tmp_path / "no-sources.toml"
+    quiet.write_text("[polling]\nbackoff_base_seconds = 60\nbackoff_max_seconds = 600\n")
+    env |= {
+        "PORT": str(port),
+        "PUBLIC_URL": "http://report.example.test",
+        "SOURCES_FILE": str(quiet),
+    }
     server = subprocess.Popen(
         [sys.executable, "-m", "cli", "run"],
         cwd=tmp_path,

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.skipif(
 )
 PROJECT = Path(__file__).resolve().parents[2]
 CHANNELS = 120
+NO_SOURCES = PROJECT / "tests" / "support" / "no-sources.toml"
 
 
 @pytest.fixture
@@ -67,6 +68,8 @@ def worker_env(url: str, fake: FakeDiscord) -> dict[str, str]:
         "DELIVERY_LEASE_SECONDS": "5",
         "DELIVERY_CONCURRENCY": "16",
         "RATE_LIMIT_BACKEND": "database",
+        # No source is fetched: the tests reach nothing outside this machine.
+        "SOURCES_FILE": str(NO_SOURCES),
     }
     return env
 

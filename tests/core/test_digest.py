@@ -22,8 +22,10 @@ from core.digest import (
 )
 from core.ingest.store import ingest
 from storage import Database
+from storage.queries import sources
 from storage.queries.leaderboards import EntryRow
-from storage.tables import Issue, Leaderboard, Paper
+from storage.queries.sources import NewsInput
+from storage.tables import Issue, Leaderboard, NewsItem, Paper
 
 PROJECT = Path(__file__).resolve().parents[2]
 EXAMPLES = PROJECT / "config" / "examples"
@@ -227,3 +229,56 @@ def test_the_digest_module_can_be_imported_first() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) >= 11
+
+
+def _post(section: str, title: str, hour: int, source: str = "lab-feed") -> NewsItem:
+    return NewsItem(
+        source=source,
+        section=section,
+        guid=title,
+        title=title,
+        url=f"https://news.example/{hour}",
+        published_at=dt.datetime(2026, 6, 1, hour, tzinfo=dt.UTC),
+    )
+
+
+def test_news_sections_follow_the_leaderboards() -> None:
+    news = (
+        _post("labs", "A lab ships a model", 9),
+        _post("wire", "Chips get cheaper", 8, "wire-feed"),
+    )
+    data = dataclasses.replace(DATA, news=news)
+    blocks = compose(data, DEFAULT_SETTINGS, public_url=URL).blocks
+    start = blocks.index(Heading("AI Labs"))
+    assert blocks[start : start + 4] == (
+        Heading("AI Labs"),
+        ItemList((Item("A lab ships a model", "lab-feed", url="https://news.example/9"),)),
+        Heading("From the Wire"),
+        ItemList((Item("Chips get cheaper", "wire-feed", url="https://news.example/8"),)),
+    )
+    without = dataclasses.replace(DEFAULT_SETTINGS, sections=("editorial",))
+    assert Heading("AI Labs") not in compose(data, without, public_url=URL).blocks
+    assert "2 news posts" in preview_sentence(data, DEFAULT_SETTINGS)
+
+
+async def test_load_digest_takes_the_news_of_the_issues_days(db: Database) -> None:
+    await ingest(db, (EXAMPLES / "report-2026-11-20.txt").read_bytes())
+    day = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+    posts = [
+        ("labs", "too old", day - dt.timedelta(days=1, seconds=1)),
+        ("labs", "day before", day - dt.timedelta(hours=3)),
+        ("wire", "on the day", day + dt.timedelta(hours=23)),
+        ("wire", "day after", day + dt.timedelta(days=1)),
+    ]
+    async with db.transaction() as session:
+        for section, title, at in posts:
+            await sources.upsert_news(
+                session,
+                source=f"{section}-feed",
+                section=section,
+                items=[NewsInput(guid=title, title=title, url=None, summary="", published_at=at)],
+            )
+    async with db.session() as session:
+        data = await load_digest(session, date=dt.date(2026, 11, 20))
+    assert data is not None
+    assert [item.title for item in data.news] == ["day before", "on the day"]

@@ -12,6 +12,7 @@ FORMATS = ("rss", "atom", "json")
 EVERY_FEED = [
     "/feeds/issues",
     "/feeds/papers",
+    "/feeds/wire",
     "/feeds/papers/cs.DC",
     "/feeds/papers/cs.LG",
     "/feeds/papers/cs.SE",

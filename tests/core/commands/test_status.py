@@ -8,7 +8,7 @@ from collections.abc import Callable
 from core.commands import CommandContext, ask
 from core.commands.reply import Fields, Reply
 from storage import Database
-from storage.queries import issues, subscriptions
+from storage.queries import issues, sources, subscriptions
 
 MakeContext = Callable[..., CommandContext]
 
@@ -37,6 +37,7 @@ async def test_a_daily_digest(channel: CommandContext, loaded: Database) -> None
         "Failures": "none",
         "Latest issue": f"2026-11-20, imported {await imported_at(loaded)}",
         "Leaderboards": "artificial-analysis as of 2026-11-20, swe-rebench as of 2026-11-20",
+        "Sources": "none fetched yet",
     }
     (block,) = reply.blocks
     assert isinstance(block, Fields)
@@ -85,3 +86,19 @@ async def test_nothing_imported(db: Database) -> None:
     found = fields(await ask(CommandContext(db=db, public_url="https://x.example"), "/status"))
     assert found["Latest issue"] == "none imported yet"
     assert found["Leaderboards"] == "none imported yet"
+
+
+async def test_source_health(channel: CommandContext, loaded: Database) -> None:
+    at = dt.datetime(2026, 11, 24, 6, 0, tzinfo=dt.UTC)
+    async with loaded.transaction() as session:
+        await sources.record_success(
+            session, name="arxiv-api", now=at, next_attempt_at=at, summary="3 papers"
+        )
+        await sources.record_success(
+            session, name="swe-rebench", now=at, next_attempt_at=at, summary="20 models"
+        )
+        await sources.record_failure(
+            session, name="swe-rebench", now=at, error="format changed", next_attempt_at=at
+        )
+    found = fields(await ask(channel, "/status"))
+    assert found["Sources"] == "1 of 2 healthy; failing: swe-rebench (format changed)"
