@@ -28,7 +28,7 @@ from core.commands.schedule import (
     resolve_timezone,
     suggest_timezones,
 )
-from storage.queries import issues, leaderboards, subscriptions
+from storage.queries import deliveries, issues, leaderboards, subscriptions
 from storage.queries.categories import paper_categories
 from storage.queries.subscriptions import SECTIONS, DigestSettings, settings_of
 from storage.tables import Leaderboard
@@ -77,7 +77,8 @@ async def subscribe(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
         if isinstance(settings, Reply):
             return settings
         latest = await issues.latest_issue(session)
-        _, created = await subscriptions.save_subscription(
+        was_paused = existing is not None and existing.paused_at is not None
+        saved, created = await subscriptions.save_subscription(
             session,
             platform=platform,
             workspace_id=ctx.workspace_id,
@@ -87,6 +88,9 @@ async def subscribe(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
             # A new digest starts with the next issue; "Send the latest issue now" sends this one.
             skip_through=None if latest is None else latest.date,
         )
+        if was_paused and saved.id is not None:
+            # Whatever failed while the channel was closed to the bot gets another chance.
+            await deliveries.retry_failed(session, subscription_id=saved.id, now=ctx.clock())
     async with ctx.db.session() as session:
         data = await digest.load_digest(session)
     blocks: list[Block] = [Fields(settings_fields(settings, ctx.clock()))]

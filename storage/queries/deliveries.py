@@ -269,6 +269,16 @@ async def release(session: AsyncSession, *, delivery_id: int, owner: str) -> boo
     )
 
 
+async def retry_failed(session: AsyncSession, *, subscription_id: int, now: dt.datetime) -> int:
+    """Make a channel's failed deliveries due again (its digest resumed); return how many."""
+    statement = (
+        update(_TABLE)
+        .where(_TABLE.c.subscription_id == subscription_id, _TABLE.c.status == "failed")
+        .values(status="pending", attempts=0, next_attempt_at=now, updated_at=now)
+    )
+    return max(_rowcount(await _execute(session, statement)), 0)
+
+
 async def last_sent(session: AsyncSession, *, subscription_id: int) -> Delivery | None:
     """Return the subscription's most recent sent delivery."""
     query = (

@@ -93,6 +93,9 @@ async def save_subscription(
         subscription.updated_at = utcnow()
         # A channel moved between workspaces keeps its digest but follows the move.
         subscription.workspace_id = workspace_id or subscription.workspace_id
+        # Setting the digest up again is how a paused one (a channel the bot lost) resumes.
+        subscription.paused_at = None
+        subscription.paused_reason = None
     subscription.schedule_kind = settings.schedule_kind
     subscription.time_of_day = settings.time_of_day
     subscription.timezone = settings.timezone

@@ -123,7 +123,7 @@ async def test_digest_commands_check_who_may_change_the_channel(
     assert not message["flags"] & EPHEMERAL
     assert "08:30" in message["embeds"][0]["title"]
     buttons = [b["custom_id"] for row in message["components"] for b in row["components"]]
-    assert buttons == ["/digest", "/subscriptions"]
+    assert buttons == ["/digest send:now", "/subscriptions"]
 
     # Pressing a button runs the command line it carries, in the same channel.
     pressed = await fake_discord.click(message, "/subscriptions")

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
+from sqlmodel import select
 
 from bot.slack.names import slack_command
 from core.commands import REGISTRY, CommandContext, Reply
@@ -19,6 +20,7 @@ from core.commands.registry import Command, Option
 from core.commands.reply import Action, Paragraph
 from storage import Database
 from storage.queries.subscriptions import get_subscription
+from storage.tables import Delivery
 from tests.bot.slack.conftest import Endpoint, answer, serve, slack_settings, state
 from tests.fakes.slack import FakeSlack
 
@@ -321,14 +323,22 @@ async def test_a_button_runs_the_command_it_names(fake_slack: FakeSlack, slack: 
     )
     (actions,) = [b for p in posts for b in p["blocks"] if b["type"] == "actions"]
     ids = [button["action_id"] for button in actions["elements"]]
-    assert "/digest" in ids
-    click = fake_slack.block_action("/digest", user="U04MEMBER")
-    sent = await slack.sender.action(click)
-    assert sent.status == 200
+    assert "/digest send:now" in ids
+    # A member who may not change the digest is told so, privately.
+    refused = fake_slack.block_action("/digest send:now", user="U04MEMBER")
+    assert (await slack.sender.action(refused)).status == 200
+    await fake_slack.wait_for(lambda: bool(fake_slack.posts_to(refused["response_url"])))
+    (post, *_) = fake_slack.posts_to(refused["response_url"])
+    assert post["response_type"] == "ephemeral" and "manage" in post["text"]
+    # The admin's click plans the latest issue for the channel, through delivery.
+    click = fake_slack.block_action("/digest send:now", user="U01ADMIN")
+    assert (await slack.sender.action(click)).status == 200
     await fake_slack.wait_for(lambda: bool(fake_slack.posts_to(click["response_url"])))
     (post, *_) = fake_slack.posts_to(click["response_url"])
-    assert post["response_type"] == "in_channel" and post["replace_original"] is False
-    assert post["blocks"][0]["type"] == "header"
+    assert post["response_type"] == "ephemeral" and "on its way" in post["text"]
+    async with slack.db.session() as session:
+        planned = (await session.exec(select(Delivery))).all()
+    assert [d.key for d in planned] == ["issue:2026-11-22"]
 
 
 async def test_a_button_for_another_command_line_passes_its_arguments(
