@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import digest
+from core.delivery import alerts
 from core.delivery.errors import PermanentFailure, TransientFailure
 from core.delivery.group_commit import GroupCommit
 from core.delivery.posting import Message, Poster, Target
@@ -185,21 +186,30 @@ class Dispatcher:
             issue = (
                 None if delivery.issue_id is None else await session.get(Issue, delivery.issue_id)
             )
-        if subscription is None or issue is None:
-            raise PermanentFailure("the issue or the digest it was for no longer exists")
+            news = None
+            if delivery.key.startswith(alerts.PREFIX):
+                news = await alerts.board_news(session, key=delivery.key)
+        if subscription is None or (issue is None and news is None):
+            raise PermanentFailure("what this delivery was for no longer exists")
         poster = self.posters.get(subscription.platform)
         if poster is None:
             raise TransientFailure(f"{subscription.platform} is not connected in this process")
-        messages = await self._messages(issue, subscription, poster)
+        if news is not None:
+            settings = settings_of(subscription)
+            reply = alerts.compose_alert(news, settings, public_url=self.public_url)
+            messages = [Message(i, payload) for i, payload in enumerate(poster.render(reply))]
+            title = reply.title
+        else:
+            assert issue is not None
+            messages = await self._messages(issue, subscription, poster)
+            title = digest.issue_title(issue)
         target = Target(subscription.platform, subscription.workspace_id, subscription.channel_id)
-        posted, hashes, thread = await self._send(
-            delivery, poster, target, messages, digest.issue_title(issue)
-        )
+        posted, hashes, thread = await self._send(delivery, poster, target, messages, title)
         await self._write(
             deliveries.finish,
             delivery_id,
             now=self.clock(),
-            content_version=issue.updated_at,
+            content_version=None if issue is None else issue.updated_at,
             posted=posted,
             part_hashes=hashes,
             thread_id=thread,

@@ -12,7 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from core.commands.schedule import next_delivery
+from core.delivery.alerts import latest_board_news
 from storage import Database
 from storage.queries import deliveries, issues, subscriptions
 from storage.queries.deliveries import Planned, issue_key
@@ -67,11 +70,39 @@ async def plan(db: Database, *, now: dt.datetime) -> PlanResult:
                     planned.append(Planned(subscription.id, key, latest.id, when))
                 else:
                     upcoming.append(when)
+        planned += await _alerts(session)
         created = await deliveries.plan_deliveries(session, planned=planned)
         retry = await deliveries.next_retry(session)
     if retry is not None and retry > now:
         upcoming.append(retry)
     return PlanResult(created=created, reopened=reopened, next_due=min(upcoming, default=None))
+
+
+async def _alerts(session: AsyncSession) -> list[Planned]:
+    """Return the alerts due: each watching channel, once per board snapshot between issues."""
+    found = await latest_board_news(session)
+    if not found:
+        return []
+    done = set()
+    for news in found:
+        done |= {
+            (i, news.key) for i in await deliveries.planned_subscriptions(session, key=news.key)
+        }
+    planned = []
+    for subscription in await subscriptions.list_subscriptions(session):
+        if subscription.id is None or subscription.paused_at is not None:
+            continue
+        for news in found:
+            if news.board.slug not in subscription.alert_boards:
+                continue
+            # A channel hears of what changed after it subscribed, not of older news.
+            if news.snapshot.created_at < subscription.created_at:
+                continue
+            if (subscription.id, news.key) in done:
+                continue
+            if news.changes(settings_of(subscription)):
+                planned.append(Planned(subscription.id, news.key, None, news.snapshot.created_at))
+    return planned
 
 
 async def send_latest_now(

@@ -259,3 +259,26 @@ async def model_history(session: AsyncSession, *, model_ids: Sequence[int]) -> l
         HistoryRow(board_id, as_of, e.model_id, name, e.rank, e.score)
         for e, name, board_id, as_of in (await session.exec(query)).all()
     ]
+
+
+async def source_snapshots(
+    session: AsyncSession,
+    *,
+    leaderboard_id: int,
+    source: str | None = None,
+    exclude_source: str | None = None,
+    on_or_before: dt.date | None = None,
+    limit: int = 2,
+) -> Sequence[LeaderboardSnapshot]:
+    """Return a board's newest snapshots from one source (or from any source but one)."""
+    query = select(LeaderboardSnapshot).where(LeaderboardSnapshot.leaderboard_id == leaderboard_id)
+    if source is not None:
+        query = query.where(LeaderboardSnapshot.source == source)
+    if exclude_source is not None:
+        query = query.where(LeaderboardSnapshot.source != exclude_source)
+    if on_or_before is not None:
+        query = query.where(LeaderboardSnapshot.as_of <= on_or_before)
+    query = query.order_by(
+        col(LeaderboardSnapshot.as_of).desc(), col(LeaderboardSnapshot.updated_at).desc()
+    ).limit(limit)
+    return (await session.exec(query)).all()

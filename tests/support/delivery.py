@@ -15,13 +15,16 @@ from sqlmodel import col
 from core import digest
 from core.ingest.store import ingest
 from storage import Database
-from storage.queries import subscriptions
-from storage.tables import Issue, Subscription
+from storage.queries import leaderboards, subscriptions
+from storage.queries.leaderboards import EntryInput
+from storage.tables import Issue, LeaderboardSnapshot, Subscription
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "config" / "examples"
 FIRST, SECOND = sorted(EXAMPLES.glob("report-*.txt"))
 
 Subscribe = Callable[..., Awaitable[Subscription]]
+# Where leaderboards fetched between issues come from, in these tests.
+SOURCE = "swe-rebench-page"
 
 
 async def published(db: Database, path: Path, at: dt.datetime) -> None:
@@ -71,3 +74,26 @@ def subscriber(db: Database) -> Subscribe:
         return found
 
     return make
+
+
+async def fetched(db: Database, as_of: dt.date, *, swap: bool, at: dt.datetime) -> None:
+    """Store SWE-rebench as its page gave it: the issue's table, the top two swapped if asked."""
+    async with db.transaction() as session:
+        board = await leaderboards.get_leaderboard(session, slug="swe-rebench")
+        assert board is not None and board.id is not None
+        (latest,) = await leaderboards.snapshots(session, leaderboard_id=board.id, limit=1)
+        assert latest.id is not None
+        rows = await leaderboards.snapshot_entries(session, snapshot_id=latest.id)
+        entries = [EntryInput(r.rank, r.model_id, r.score) for r in rows]
+        if swap:
+            first, second = entries[0], entries[1]
+            entries[0] = dataclasses.replace(second, rank=1, score=first.score + 1)
+            entries[1] = dataclasses.replace(first, rank=2)
+        snapshot, _ = await leaderboards.save_snapshot(
+            session, leaderboard_id=board.id, as_of=as_of, source=SOURCE, entries=entries
+        )
+        await session.exec(
+            update(LeaderboardSnapshot)
+            .where(col(LeaderboardSnapshot.id) == snapshot.id)
+            .values(created_at=at)
+        )

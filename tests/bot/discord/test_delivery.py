@@ -19,7 +19,7 @@ from storage import Database
 from storage.queries import deliveries
 from storage.tables import Delivery, Issue, Subscription
 from tests.fakes.discord import FakeDiscord
-from tests.support.delivery import FIRST, SECOND, Subscribe, published
+from tests.support.delivery import FIRST, SECOND, Subscribe, fetched, published
 from tests.support.reports import long_report
 
 PUBLIC_URL = "https://report.example"
@@ -198,3 +198,23 @@ async def test_a_transient_error_is_retried_later_and_counted(
     assert len(fake_discord.messages_in(channel_id)) == 1
     async with db.session() as session:
         assert await deliveries.last_sent(session, subscription_id=row.subscription_id)
+
+
+async def test_a_leaderboard_alert_between_issues_is_one_post(
+    db: Database, fake_discord: FakeDiscord, client: discord.Client, subscribe: Subscribe
+) -> None:
+    (channel_id,) = await channels(db, fake_discord, subscribe, 1)
+    async with db.transaction() as session:
+        await session.exec(
+            update(Subscription).values(alert_boards=["swe-rebench"], created_at=NOW)
+        )
+    await published(db, SECOND, NOW)
+    await fetched(db, dt.date(2026, 11, 22), swap=False, at=NOW + dt.timedelta(hours=1))
+    await fetched(db, dt.date(2026, 11, 23), swap=True, at=NOW + dt.timedelta(days=1))
+    await plan(db, now=NOW + dt.timedelta(days=1, seconds=1))
+    await dispatcher(db, client).drain()
+    posts = {m["embeds"][0]["title"]: m for m in fake_discord.messages_in(channel_id)}
+    assert sorted(posts) == ["SWE-rebench — 2026-11-23", "The Inference Report — 2026-11-20"]
+    embed = posts["SWE-rebench — 2026-11-23"]["embeds"][0]
+    assert "**new** **#1**" in embed["description"]
+    assert {r.status for r in await delivered(db)} == {"sent"}
