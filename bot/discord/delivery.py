@@ -88,11 +88,14 @@ class DiscordPoster:
                 f"Discord no longer knows this channel (404, code {error.code}: {error.text})"
             ) from error
         except discord.RateLimited as error:
+            # Raised before the request is sent: nothing was posted.
             raise TransientFailure(
-                "Discord is rate limiting", retry_after=error.retry_after
+                "Discord is rate limiting", retry_after=error.retry_after, refused=True
             ) from error
         except discord.HTTPException as error:
-            raise TransientFailure(f"Discord answered {error.status}: {error.text}") from error
+            raise TransientFailure(
+                f"Discord answered {error.status}: {error.text}", refused=error.status < 500
+            ) from error
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise TransientFailure(f"could not reach Discord: {error!r}") from error
 

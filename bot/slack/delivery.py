@@ -112,7 +112,10 @@ class SlackPoster:
                 raise PermanentFailure(f"Slack refused the post: {code}") from error
             retry = error.response.headers.get("Retry-After") if error.response.headers else None
             raise TransientFailure(
-                f"Slack answered {code}", retry_after=float(retry) if retry else None
+                f"Slack answered {code}",
+                retry_after=float(retry) if retry else None,
+                # Slack answered: below 500 it refused the call and posted nothing.
+                refused=error.response.status_code < 500,
             ) from error
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             raise TransientFailure(f"could not reach Slack: {error!r}") from error

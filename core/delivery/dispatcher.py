@@ -165,7 +165,10 @@ class Dispatcher:
         log.info(
             "delivery %d: attempt %d failed (%s); next at %s", delivery_id, attempts, reason, at
         )
-        await self._write(deliveries.retry_later, delivery_id, at=at, error=reason)
+        refused = isinstance(error, TransientFailure) and error.refused
+        await self._write(
+            deliveries.retry_later, delivery_id, at=at, error=reason, clear_doubt=refused
+        )
         return Outcome(delivery_id, "retrying", reason)
 
     async def _write(

@@ -223,16 +223,27 @@ async def finish(
 
 
 async def retry_later(
-    session: AsyncSession, *, delivery_id: int, owner: str, at: dt.datetime, error: str
+    session: AsyncSession,
+    *,
+    delivery_id: int,
+    owner: str,
+    at: dt.datetime,
+    error: str,
+    clear_doubt: bool = False,
 ) -> bool:
-    """Count a failed attempt and release the delivery until `at`."""
-    values = {
+    """Count a failed attempt and release the delivery until `at`.
+
+    With `clear_doubt`, the platform refused the message outright: it is not in doubt.
+    """
+    values: dict[str, Any] = {
         "attempts": _TABLE.c.attempts + 1,
         "next_attempt_at": at,
         "last_error": error,
         "lease_owner": None,
         "lease_expires_at": None,
     }
+    if clear_doubt:
+        values["in_doubt_since"] = None
     return await _fenced(session, delivery_id, owner, values)
 
 

@@ -153,3 +153,23 @@ async def test_a_corrected_issue_updates_the_message_in_place(
     # The data's "<!channel>" arrives escaped: it shows as text and pings no one.
     assert "A corrected &lt;!channel&gt; paragraph." in text and "<!channel>" not in text
     assert fake_slack.calls_of("chat.update")
+
+
+async def test_a_post_slack_refused_is_sent_again_without_searching_the_history(
+    db: Database, fake_slack: FakeSlack, subscribe: Subscribe
+) -> None:
+    (channel_id,) = await channels(db, fake_slack, subscribe, 1)
+    # Slack answered with an error: nothing was posted, so nothing is in doubt.
+    fake_slack.fail("chat.postMessage", "fatal_error")
+    await published(db, FIRST, NOW)
+    await plan(db, now=NOW + dt.timedelta(seconds=1))
+    clock = [dt.datetime.now(dt.UTC)]
+    (first,) = await dispatcher(db, fake_slack, clock=lambda: clock[0]).drain()
+    assert first.status == "retrying" and "fatal_error" in (first.error or "")
+    (row,) = await rows(db)
+    assert row.in_doubt_since is None
+    clock[0] = row.next_attempt_at + dt.timedelta(seconds=1)
+    (second,) = await dispatcher(db, fake_slack, clock=lambda: clock[0]).drain()
+    assert second.status == "sent"
+    assert len(fake_slack.messages_in(channel_id)) == 1
+    assert fake_slack.calls_of("conversations.history") == []
