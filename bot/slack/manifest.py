@@ -33,6 +33,10 @@ BOT_SCOPES: dict[str, str] = {
     "groups:read": "the same for private channels",
     "im:read": "the same for a direct message with the app",
     "mpim:read": "the same for group direct messages",
+    "channels:history": "find a digest message whose posting was cut short, before posting again",
+    "groups:history": "the same in private channels",
+    "im:history": "the same in a direct message with the app",
+    "mpim:history": "the same in group direct messages",
 }
 BOT_EVENTS: dict[str, str] = {
     "app_home_opened": "show the Home tab",

@@ -19,6 +19,10 @@ METHOD_SCOPES = {
     "users.info": {"users:read"},
     "conversations.info": {"channels:read", "groups:read", "im:read", "mpim:read"},
     "chat.postMessage": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "chat.delete": {"chat:write"},
+    "conversations.history": {"channels:history", "groups:history", "im:history", "mpim:history"},
+    "conversations.replies": {"channels:history", "groups:history", "im:history", "mpim:history"},
     "views.publish": set(),
 }
 
