@@ -9,7 +9,6 @@ requests a second, which discord.py only learns of from a 429, is kept ahead by 
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import datetime as dt
 import logging
@@ -203,8 +202,10 @@ def _same_content(found: Mapping[str, Any], payload: Mapping[str, Any]) -> bool:
 
 async def delivery_client(token: str) -> discord.Client:
     """Return a discord.py client logged in for REST only (no gateway), for delivery."""
+    # Intents only matter on the gateway, which this client never joins; `guilds` spares the log
+    # discord.py's warning about a client without it.
     client = discord.Client(
-        intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none()
+        intents=discord.Intents(guilds=True), allowed_mentions=discord.AllowedMentions.none()
     )
     try:
         await client.login(token)
@@ -212,9 +213,3 @@ async def delivery_client(token: str) -> discord.Client:
         await client.close()
         raise
     return client
-
-
-async def close_client(client: discord.Client) -> None:
-    """Close a delivery client's HTTP session."""
-    await client.close()
-    await asyncio.sleep(0)
