@@ -27,7 +27,7 @@ async def test_help_lists_every_command(channel: CommandContext) -> None:
         "/movers [leaderboard]",
         "/subscriptions",
         "/unsubscribe",
-        "/digest",
+        "/digest [send]",
         "/status",
         "/help",
     } <= set(found)

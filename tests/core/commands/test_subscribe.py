@@ -53,7 +53,7 @@ async def test_subscribe_stores_the_choices_and_offers_the_latest_issue(
         "and 2 leaderboard alerts."
     )
     assert reply.actions == (
-        Action("/digest", "Send the latest issue now"),
+        Action("/digest send:now", "Send the latest issue now"),
         Action("/subscriptions", "Start with the next"),
     )
     row = await stored(loaded)
