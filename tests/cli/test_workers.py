@@ -24,6 +24,7 @@ from storage import Database
 from storage.migrate import upgrade
 from storage.tables import Delivery, Subscription
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.slack import FakeSlack
 from tests.support.delivery import FIRST, published, subscriber
 
 pytestmark = pytest.mark.skipif(
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.skipif(
 )
 PROJECT = Path(__file__).resolve().parents[2]
 CHANNELS = 120
+SLACK_CHANNELS = 30
 NO_SOURCES = PROJECT / "tests" / "support" / "no-sources.toml"
 
 
@@ -87,10 +89,10 @@ async def sent(db: Database) -> int:
         return int((await session.exec(query)).one())
 
 
-async def wait_until_all_sent(db: Database, *, within: float) -> None:
+async def wait_until_all_sent(db: Database, *, within: float, count: int = CHANNELS) -> None:
     # The workers are other processes: the database is the only thing to watch.
     async with asyncio.timeout(within):
-        while await sent(db) < CHANNELS:  # noqa: ASYNC110
+        while await sent(db) < count:  # noqa: ASYNC110
             await asyncio.sleep(0.2)
 
 
@@ -112,22 +114,36 @@ def assert_exactly_one_each(fake: FakeDiscord, ids: list[str]) -> None:
 
 
 async def test_three_workers_on_postgres_deliver_each_digest_exactly_once(
-    pg: Database, fake_discord: FakeDiscord, empty_postgres_url: str
+    pg: Database, fake_discord: FakeDiscord, fake_slack: FakeSlack, empty_postgres_url: str
 ) -> None:
     use_api(fake_discord.api_base_url)
     ids = await subscribed(pg, fake_discord)
+    slack_ids = fake_slack.add_channels(fake_slack.team, SLACK_CHANNELS)
+    subscribe = subscriber(pg)
+    for channel_id in slack_ids:
+        found = await subscribe(platform="slack")
+        async with pg.transaction() as session:
+            await session.exec(
+                update(Subscription)
+                .where(col(Subscription.id) == found.id)
+                .values(channel_id=channel_id, workspace_id=fake_slack.team.id)
+            )
     await published(pg, FIRST, dt_now())
     env = worker_env(empty_postgres_url, fake_discord)
+    env |= {"SLACK_BOT_TOKEN": fake_slack.team.bot_token, "SLACK_API_BASE_URL": fake_slack.api_url}
     workers = [await start_worker(env) for _ in range(3)]
     try:
-        await wait_until_all_sent(pg, within=90)
+        await wait_until_all_sent(pg, within=90, count=CHANNELS + SLACK_CHANNELS)
     finally:
         logs = await stop(workers)
         print("\n".join(logs))
     assert all(w.returncode == 0 for w in workers), logs
     assert_exactly_one_each(fake_discord, ids)
-    # The three shared one budget in the database: Discord never had to say "slow down".
+    slack_counts = {c: len(fake_slack.messages_in(c)) for c in slack_ids}
+    assert set(slack_counts.values()) == {1}
+    # The three shared one budget in the database: neither platform had to say "slow down".
     assert fake_discord.count_429s("global") == 0
+    assert fake_slack.count_429s() == 0
     # Each worker sent some: the work was shared, not done by one while the others idled.
     assert sum("deliveries:" in log and " sent" in log for log in logs) >= 2
 
@@ -144,8 +160,13 @@ async def test_a_worker_killed_at_random_points_leaves_no_duplicate_and_no_gap(
     chance = random.Random(int(os.environ.get("KILL_SEED", "7")))
     killed_midway = 0
     for _ in range(4):
+        before = await sent(pg)
         worker = await start_worker(env)
-        await asyncio.sleep(chance.uniform(1.0, 3.0))
+        # Kill it at a random moment once it has begun sending (starting takes a while).
+        async with asyncio.timeout(60):
+            while await sent(pg) == before:  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(chance.uniform(0.0, 0.6))
         worker.send_signal(signal.SIGKILL)
         await worker.wait()
         done = await sent(pg)
