@@ -317,12 +317,16 @@ class FakeDiscord:
         permissions: int = MEMBER_PERMISSIONS,
         user_id: str | None = None,
         focused: str | None = None,
+        channel_id: str | None = None,
     ) -> FakeInteraction:
         """Send INTERACTION_CREATE for a registered command, as Discord does when one is used.
 
         Options are checked as the Discord client checks them before sending. With `focused`,
-        the autocomplete interaction for that option is sent instead.
+        the autocomplete interaction for that option is sent instead. It is used in
+        `channel_id` (any channel the fake knows; its guild's) or else the default #general.
         """
+        if channel_id is not None:
+            guild_id = guild_id or self.directory.channels[channel_id].get("guild_id")
         guild_id = guild_id or self.guild.id
         registered = self._find_command(name, guild_id)
         data: dict[str, Any] = {
@@ -333,7 +337,9 @@ class FakeDiscord:
         }
         if registered.get("guild_id"):
             data["guild_id"] = registered["guild_id"]
-        return await self._interaction(4 if focused else 2, data, guild_id, permissions, user_id)
+        return await self._interaction(
+            4 if focused else 2, data, guild_id, permissions, user_id, channel_id=channel_id
+        )
 
     async def click(
         self, message: dict[str, Any], custom_id: str, *, permissions: int = MEMBER_PERMISSIONS
@@ -347,8 +353,17 @@ class FakeDiscord:
         if custom_id not in ids:
             raise LookupError(f"the message has no button {custom_id!r}: {ids}")
         data = {"custom_id": custom_id, "component_type": 2}
+        channel = self.directory.channels.get(message.get("channel_id", ""))
+        channel_id = channel["id"] if channel else None
+        guild_id = channel.get("guild_id") if channel else None
         interaction = await self._interaction(
-            3, data, self.guild.id, permissions, None, message=message
+            3,
+            data,
+            guild_id or self.guild.id,
+            permissions,
+            None,
+            message=message,
+            channel_id=channel_id,
         )
         return interaction
 
@@ -395,11 +410,13 @@ class FakeDiscord:
         user_id: str | None,
         *,
         message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
     ) -> FakeInteraction:
         if not self.gateway.connected:
             raise RuntimeError("no client is connected to the fake gateway")
         person = payloads.user(user_id or self.owner["id"], "reader")
-        channel = {**self.guild.text_channel(), "permissions": str(permissions)}
+        where = self.directory.channels[channel_id] if channel_id else self.guild.text_channel()
+        channel = {**where, "permissions": str(permissions)}
         payload: dict[str, Any] = {
             "id": self.snowflake(),
             "application_id": self.application_id,

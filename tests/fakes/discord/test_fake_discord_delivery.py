@@ -313,3 +313,19 @@ async def _eventually(predicate: Callable[[], bool], within: float = 5.0) -> Non
     async with asyncio.timeout(within):
         while not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
+
+
+async def test_a_command_is_used_in_any_channel_of_any_guild(fake_discord: FakeDiscord) -> None:
+    fake_discord.global_commands = [{"id": "1", "name": "subscribe", "type": 1, "options": []}]
+    other = fake_discord.add_guild("Second Guild")
+    (channel_id,) = fake_discord.add_channels(1, guild=other)
+    await _connect_gateway(fake_discord, guilds=2)
+    interaction = await fake_discord.interact("subscribe", channel_id=channel_id)
+    assert interaction.payload["channel_id"] == channel_id
+    assert interaction.payload["guild_id"] == other.id
+    assert interaction.payload["channel"]["guild_id"] == other.id
+    async with aiohttp.ClientSession(fake_discord.api_base_url + "/") as http:
+        callback = f"interactions/{interaction.id}/{interaction.token}/callback"
+        await _call(http, "POST", callback, {"type": 4, "data": {"content": "subscribed"}})
+    (answer,) = interaction.messages
+    assert answer["channel_id"] == channel_id
