@@ -187,9 +187,12 @@ class FakeDiscord:
 
     # --- what tests call --------------------------------------------------------------------
 
-    def fail(self, method: str, pattern: str, *, status: int = 502, count: int = 1) -> None:
-        """Answer the next `count` requests matching `pattern` (a glob under /api/v10) with 5xx."""
-        self._faults.append(Fault(method, pattern, status, count))
+    def fail(
+        self, method: str, pattern: str, *, status: int = 502, count: int = 1, drop: bool = False
+    ) -> None:
+        """Answer the next `count` requests matching `pattern` (a glob under /api/v10) with 5xx,
+        without carrying them out; with `drop`, close the connection unanswered instead."""
+        self._faults.append(Fault(method, pattern, status, count, drop=drop))
 
     def rate_limit(
         self,
@@ -479,6 +482,8 @@ class FakeDiscord:
         add("GET", API + "/gateway", self._gateway_info)
         add("GET", API + "/gateway/bot", self._gateway_bot)
         add("GET", API + "/users/@me", self._me)
+        add("GET", API + "/users/@me/guilds", self._my_guilds)
+        add("GET", API + "/guilds/{guild_id}/channels", self._guild_channels)
         add("GET", API + "/oauth2/applications/@me", self._application)
         add("GET", API + "/applications/@me", self._application)
         commands = API + "/applications/{application_id}/commands"
@@ -525,7 +530,9 @@ class FakeDiscord:
         try:
             record.body = request[BODY] = await _read_body(request)
             fault = next((f for f in self._faults if f.matches(request.method, record.path)), None)
-            if fault is not None:
+            if fault is not None and fault.drop:
+                response = self._drop(request, fault)
+            elif fault is not None:
                 response = fault.response()
                 if response.status == 429:
                     self._limited["injected"] += 1
@@ -577,11 +584,15 @@ class FakeDiscord:
             return response
         if not fault.drop:
             return fault.response()
+        return self._drop(request, fault)
+
+    def _drop(self, request: web.Request, fault: Fault) -> web.Response:
+        """Close the connection without an answer; the response returned never leaves."""
         fault.count -= 1
         request[DROPPED] = True
         if request.transport is not None:
             request.transport.close()
-        return response
+        return web.Response(status=500)
 
     def _authorise(self, request: web.Request, route: str) -> bool:
         """Check the bot token; return whether the request counts against the global limit."""
@@ -602,6 +613,20 @@ class FakeDiscord:
 
     async def _me(self, request: web.Request) -> web.Response:
         return json_response(self.bot_user)
+
+    async def _my_guilds(self, request: web.Request) -> web.Response:
+        guilds = [
+            {"id": g.id, "name": g.name, "icon": None, "owner": False, "permissions": "0"}
+            for g in self.directory.guilds.values()
+        ]
+        return json_response(guilds)
+
+    async def _guild_channels(self, request: web.Request) -> web.Response:
+        guild_id = request.match_info["guild_id"]
+        if guild_id not in self.directory.guilds:
+            raise Invalid(404, {"message": "Unknown Guild", "code": 10004})
+        # As Discord: the guild's channels, not its threads (those have routes of their own).
+        return json_response(self.directory.guild_channels(guild_id))
 
     async def _application(self, request: web.Request) -> web.Response:
         return json_response(payloads.application(self.application_id, self.bot_user, self.owner))

@@ -329,3 +329,25 @@ async def test_a_command_is_used_in_any_channel_of_any_guild(fake_discord: FakeD
         await _call(http, "POST", callback, {"type": 4, "data": {"content": "subscribed"}})
     (answer,) = interaction.messages
     assert answer["channel_id"] == channel_id
+
+
+async def test_a_request_dropped_before_commit_makes_nothing() -> None:
+    async with serving() as fake, as_bot(fake) as http:
+        (channel_id,) = fake.add_channels(1)
+        fake.fail("POST", "/channels/*/messages", drop=True)
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await _post(http, channel_id, "lost")
+        assert fake.deliveries() == {}
+        assert (await _post(http, channel_id, "sent"))[0] == 200
+        assert [m["content"] for m in fake.messages_in(channel_id)] == ["sent"]
+
+
+async def test_discord_py_lists_guilds_and_their_channels() -> None:
+    async with serving() as fake, logged_in(fake) as client:
+        other = fake.add_guild("Second Guild")
+        added = fake.add_channels(3, guild=other)
+        fake.delete_channel(added[0])
+        guilds = [guild async for guild in client.fetch_guilds()]
+        assert [str(g.id) for g in guilds] == [fake.guild.id, other.id]
+        channels = await guilds[1].fetch_channels()
+    assert [str(c.id) for c in channels] == [other.channel_id, *added[1:]]
