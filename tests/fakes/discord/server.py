@@ -149,6 +149,7 @@ class FakeDiscord:
         self._buckets = Buckets(buckets)
         self._global = GlobalLimit(global_limit, burst=global_burst) if global_limit else None
         self._limited: Counter[str] = Counter()
+        self._invalid = 0
         self._faults: list[Fault] = []
         self._after_commit: list[Fault] = []
         self._announcements: set[asyncio.Task[None]] = set()
@@ -285,6 +286,11 @@ class FakeDiscord:
         """Return how many 429s the fake answered: `global`, `user` (a route's bucket),
         `injected` (by `rate_limit`), or all of them."""
         return self._limited[scope] if scope else sum(self._limited.values())
+
+    def count_invalid(self) -> int:
+        """Return how many answers were 401, 403 or 429 (not `shared` scope): Discord bans an
+        IP for a while after 10,000 of them in 10 minutes (platforms.md §1)."""
+        return self._invalid
 
     def commands_for(self, guild_id: str | None = None) -> list[dict[str, Any]]:
         """Return the application commands registered globally, or in one guild."""
@@ -548,6 +554,9 @@ class FakeDiscord:
         if 200 <= response.status < 300:
             response = self._after(request, record, response)
         record.status = 0 if request.get(DROPPED) else response.status
+        shared = response.headers.get("X-RateLimit-Scope") == "shared"
+        if record.status in (401, 403) or (record.status == 429 and not shared):
+            self._invalid += 1
         if isinstance(response, web.Response) and isinstance(response.body, bytes):
             with contextlib.suppress(ValueError):
                 record.answer = json.loads(response.body)

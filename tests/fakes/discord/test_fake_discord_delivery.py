@@ -92,6 +92,7 @@ async def test_forbidden_and_deleted_channels_refuse_as_discord_does() -> None:
         assert (await _call(http, "GET", f"channels/{gone}"))[0] == 404
         assert (await _post(http, fine, "x"))[0] == 200
         assert fake.deliveries() == {fine: 1}
+        assert fake.count_invalid() == 3  # two 403s on `hidden`, one on `read_only`
         with pytest.raises(ValueError, match="50001 or 50013"):
             fake.forbid(fine, code=403)
 
@@ -287,6 +288,9 @@ async def test_route_buckets_still_apply_per_channel() -> None:
         assert [(await _post(http, one, "x"))[0] for _ in range(6)] == [200] * 5 + [429]
         assert (await _post(http, two, "x"))[0] == 200
         assert fake.count_429s("user") == 1 and fake.count_429s("global") == 0
+        fake.rate_limit("POST", "/channels/*/messages", scope="shared")
+        assert (await _post(http, two, "x"))[0] == 429
+        assert fake.count_invalid() == 1  # a shared-scope 429 does not count
 
 
 async def test_discord_py_sees_channels_added_while_connected(fake_discord: FakeDiscord) -> None:

@@ -39,6 +39,7 @@ from tests.fakes.slack.ratelimits import (
     READ_METHODS,
     TIER_3_PER_MINUTE,
     WORKSPACE_PER_MINUTE,
+    WRITE_TIERS,
     MethodLimits,
     PostLimits,
     RateLimited,
@@ -177,13 +178,15 @@ class FakeSlack:
         channel_burst: int = CHANNEL_BURST,
         history_per_minute: int | None = TIER_3_PER_MINUTE,
         history_page_max: int = HISTORY_MAX,
+        tiers: dict[str, int | None] | None = None,
     ) -> None:
         """Make a fake Slack with Slack's limits (ratelimits.py); None turns a limit off.
 
         chat.postMessage: `channel_per_second` with bursts of `channel_burst` per channel, and
         `workspace_per_minute` (bursts of `workspace_burst`, a minute's worth unless given) per
         workspace. conversations.history and .replies: `history_per_minute` each per workspace,
-        pages of at most `history_page_max`; a non-Marketplace app gets 1 and 15.
+        pages of at most `history_page_max`; a non-Marketplace app gets 1 and 15. `tiers` sets
+        other methods' calls per minute per workspace (chat.update and chat.delete: 50).
         """
         self.clock = clock
         self.limits = PostLimits(
@@ -192,7 +195,9 @@ class FakeSlack:
             workspace_per_minute=workspace_per_minute,
             workspace_burst=workspace_burst,
         )
-        self.method_limits = MethodLimits(dict.fromkeys(READ_METHODS, history_per_minute))
+        self.method_limits = MethodLimits(
+            {**dict.fromkeys(READ_METHODS, history_per_minute), **WRITE_TIERS, **(tiers or {})}
+        )
         self.history_page_max = history_page_max
         self._ids = itertools.count(1)
         self._channel_ids = itertools.count(1)
@@ -442,6 +447,8 @@ class FakeSlack:
                 team = None
             else:
                 team = self._check_token(token)
+                # Slack counts a tiered method's calls per workspace, whatever they ask.
+                self.method_limits.take(team.id, method, call.at)
             call.answer = {"ok": True, **await handler(team, args, request)}
         except SlackError as error:
             call.answer = error.body()
@@ -635,7 +642,6 @@ class FakeSlack:
         to 0; metadata only with `include_all_metadata`; `cursor` continues where a page ended.
         """
         channel = self._channel(team, args, "conversations.history")
-        self.method_limits.take(team.id, "conversations.history", time.monotonic())
         limit = _page_size(args, self.history_page_max)
         oldest = _bound(args, "oldest", 0) or 0
         latest = _bound(args, "latest", None)
@@ -665,7 +671,6 @@ class FakeSlack:
     ) -> dict[str, Any]:
         """Return a thread: its parent, then its replies, oldest first (one page)."""
         channel = self._channel(team, args, "conversations.replies")
-        self.method_limits.take(team.id, "conversations.replies", time.monotonic())
         message = channel.by_ts.get(str(args.get("ts", "")))
         if message is None:
             raise SlackError("thread_not_found")

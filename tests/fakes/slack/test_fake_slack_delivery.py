@@ -322,3 +322,22 @@ async def test_conversations_info_tells_archived_and_membership() -> None:
         fake.archive(channel_id)
         info = (await _client(fake).conversations_info(channel=channel_id))["channel"]
         assert info["is_archived"] and not info["is_member"] and info["is_private"]
+
+
+async def test_tiered_methods_count_per_workspace() -> None:
+    async with serving(tiers={"chat.update": 2, "auth.test": None}, **UNLIMITED) as fake:
+        (channel_id,) = fake.add_channels(fake.team, 1)
+        client = _client(fake)
+        ts = (await client.chat_postMessage(channel=channel_id, text="draft"))["ts"]
+        for n in range(2):
+            await client.chat_update(channel=channel_id, ts=ts, text=f"edit {n}")
+        with pytest.raises(SlackApiError) as caught:
+            await client.chat_update(channel=channel_id, ts=ts, text="one too many")
+        assert caught.value.response.status_code == 429
+        assert int(caught.value.response.headers["Retry-After"]) == 30
+        assert fake.messages_in(channel_id)[0]["text"] == "edit 1"
+        other = fake.add_team("T02SECOND", "Second Workspace")
+        (theirs,) = fake.add_channels(other, 1)
+        them = _client(fake, other.bot_token)
+        posted = await them.chat_postMessage(channel=theirs, text="draft")
+        assert (await them.chat_update(channel=theirs, ts=posted["ts"], text="edit"))["ok"]
