@@ -186,7 +186,8 @@ class FakeSlack:
         `workspace_per_minute` (bursts of `workspace_burst`, a minute's worth unless given) per
         workspace. conversations.history and .replies: `history_per_minute` each per workspace,
         pages of at most `history_page_max`; a non-Marketplace app gets 1 and 15. `tiers` sets
-        other methods' calls per minute per workspace (chat.update and chat.delete: 50).
+        other methods' calls per minute per workspace (chat.update, chat.delete and
+        conversations.join: 50; None for no limit).
         """
         self.clock = clock
         self.limits = PostLimits(
@@ -309,9 +310,12 @@ class FakeSlack:
 
     # --- faults -------------------------------------------------------------------------------
 
-    def fail(self, method: str, error: str, *, count: int = 1) -> None:
-        """Answer the next `count` calls of `method` with Slack's error `error`."""
-        self._faults.append(Fault(method, error, count))
+    def fail(
+        self, method: str, error: str = "internal_error", *, count: int = 1, drop: bool = False
+    ) -> None:
+        """Answer the next `count` calls of `method` with Slack's error `error`, without carrying
+        them out; with `drop`, close the connection unanswered instead."""
+        self._faults.append(Fault(method, error, count, drop=drop))
 
     def rate_limit(self, method: str, *, retry_after: int = 1, count: int = 1) -> None:
         """Answer the next `count` calls of `method` with 429 and `Retry-After`."""
@@ -432,6 +436,8 @@ class FakeSlack:
         self.calls.append(call)
         try:
             fault = next((f for f in self._faults if f.method == method and f.count > 0), None)
+            if fault is not None and fault.drop:
+                return self._drop(call, fault, request)
             if fault is not None:
                 fault.count -= 1
                 if fault.retry_after is not None:
@@ -471,14 +477,19 @@ class FakeSlack:
         fault = next((f for f in self._after_commit if f.method == method and f.count > 0), None)
         if fault is None:
             return None
-        fault.count -= 1
         if fault.drop:
-            call.status = 0
-            if request.transport is not None:
-                request.transport.close()
-            return web.Response(status=500)  # never reaches the client
+            return self._drop(call, fault, request)
+        fault.count -= 1
         call.status = 500
         return _json({"ok": False, "error": "internal_error"}, status=500)
+
+    def _drop(self, call: Call, fault: Fault, request: web.Request) -> web.Response:
+        """Close the connection without an answer; the response returned never leaves."""
+        fault.count -= 1
+        call.status = 0
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=500)
 
     def _check_token(self, token: str | None) -> Team:
         if not token:
@@ -683,6 +694,22 @@ class FakeSlack:
             "has_more": len(thread) > limit,
             "response_metadata": {"next_cursor": ""},
         }
+
+    async def _conversations_join(
+        self, team: Team, args: dict[str, Any], _: web.Request
+    ) -> dict[str, Any]:
+        """Join a public channel (Slack: the bot cannot join a private one by itself)."""
+        channel = self._channel(team, args)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if channel.is_private or channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        already = channel.is_member
+        channel.is_member = True
+        answer: dict[str, Any] = {"channel": {"id": channel.id, "name": channel.name}}
+        if already:
+            answer["warning"] = "already_in_channel"
+        return answer
 
     async def _conversations_info(
         self, team: Team, args: dict[str, Any], _: web.Request

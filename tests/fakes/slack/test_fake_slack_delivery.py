@@ -341,3 +341,30 @@ async def test_tiered_methods_count_per_workspace() -> None:
         them = _client(fake, other.bot_token)
         posted = await them.chat_postMessage(channel=theirs, text="draft")
         assert (await them.chat_update(channel=theirs, ts=posted["ts"], text="edit"))["ok"]
+
+
+async def test_the_bot_joins_public_channels_only() -> None:
+    async with serving(**UNLIMITED) as fake:
+        (public,) = fake.add_channels(fake.team, 1, member=False)
+        (private,) = fake.add_channels(fake.team, 1, private=True, member=False)
+        client = _client(fake)
+        assert await _error(client.chat_postMessage(channel=public, text="x")) == "not_in_channel"
+        assert (await client.conversations_join(channel=public))["channel"]["id"] == public
+        assert (await client.chat_postMessage(channel=public, text="x"))["ok"]
+        assert await _error(client.conversations_join(channel=private)) == (
+            "method_not_supported_for_channel_type"
+        )
+
+
+async def test_a_call_dropped_before_commit_posts_nothing() -> None:
+    async with serving(**UNLIMITED) as fake:
+        (channel_id,) = fake.add_channels(fake.team, 1)
+        fake.fail("chat.postMessage", drop=True)
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await _client(fake, retry_handlers=[]).chat_postMessage(channel=channel_id, text="x")
+        assert fake.deliveries() == {}
+        fake.fail("chat.postMessage", "fatal_error")
+        assert await _error(_client(fake).chat_postMessage(channel=channel_id, text="x")) == (
+            "fatal_error"
+        )
+        assert fake.messages_in(channel_id) == []
