@@ -149,6 +149,7 @@ class FakeDiscord:
         self._buckets = Buckets(buckets)
         self._global = GlobalLimit(global_limit, burst=global_burst) if global_limit else None
         self._limited: Counter[str] = Counter()
+        self._invalid = 0
         self._faults: list[Fault] = []
         self._after_commit: list[Fault] = []
         self._announcements: set[asyncio.Task[None]] = set()
@@ -187,9 +188,12 @@ class FakeDiscord:
 
     # --- what tests call --------------------------------------------------------------------
 
-    def fail(self, method: str, pattern: str, *, status: int = 502, count: int = 1) -> None:
-        """Answer the next `count` requests matching `pattern` (a glob under /api/v10) with 5xx."""
-        self._faults.append(Fault(method, pattern, status, count))
+    def fail(
+        self, method: str, pattern: str, *, status: int = 502, count: int = 1, drop: bool = False
+    ) -> None:
+        """Answer the next `count` requests matching `pattern` (a glob under /api/v10) with 5xx,
+        without carrying them out; with `drop`, close the connection unanswered instead."""
+        self._faults.append(Fault(method, pattern, status, count, drop=drop))
 
     def rate_limit(
         self,
@@ -283,6 +287,11 @@ class FakeDiscord:
         `injected` (by `rate_limit`), or all of them."""
         return self._limited[scope] if scope else sum(self._limited.values())
 
+    def count_invalid(self) -> int:
+        """Return how many answers were 401, 403 or 429 (not `shared` scope): Discord bans an
+        IP for a while after 10,000 of them in 10 minutes (platforms.md §1)."""
+        return self._invalid
+
     def commands_for(self, guild_id: str | None = None) -> list[dict[str, Any]]:
         """Return the application commands registered globally, or in one guild."""
         if guild_id is None:
@@ -317,12 +326,16 @@ class FakeDiscord:
         permissions: int = MEMBER_PERMISSIONS,
         user_id: str | None = None,
         focused: str | None = None,
+        channel_id: str | None = None,
     ) -> FakeInteraction:
         """Send INTERACTION_CREATE for a registered command, as Discord does when one is used.
 
         Options are checked as the Discord client checks them before sending. With `focused`,
-        the autocomplete interaction for that option is sent instead.
+        the autocomplete interaction for that option is sent instead. It is used in
+        `channel_id` (any channel the fake knows; its guild's) or else the default #general.
         """
+        if channel_id is not None:
+            guild_id = guild_id or self.directory.channels[channel_id].get("guild_id")
         guild_id = guild_id or self.guild.id
         registered = self._find_command(name, guild_id)
         data: dict[str, Any] = {
@@ -333,7 +346,9 @@ class FakeDiscord:
         }
         if registered.get("guild_id"):
             data["guild_id"] = registered["guild_id"]
-        return await self._interaction(4 if focused else 2, data, guild_id, permissions, user_id)
+        return await self._interaction(
+            4 if focused else 2, data, guild_id, permissions, user_id, channel_id=channel_id
+        )
 
     async def click(
         self, message: dict[str, Any], custom_id: str, *, permissions: int = MEMBER_PERMISSIONS
@@ -347,8 +362,17 @@ class FakeDiscord:
         if custom_id not in ids:
             raise LookupError(f"the message has no button {custom_id!r}: {ids}")
         data = {"custom_id": custom_id, "component_type": 2}
+        channel = self.directory.channels.get(message.get("channel_id", ""))
+        channel_id = channel["id"] if channel else None
+        guild_id = channel.get("guild_id") if channel else None
         interaction = await self._interaction(
-            3, data, self.guild.id, permissions, None, message=message
+            3,
+            data,
+            guild_id or self.guild.id,
+            permissions,
+            None,
+            message=message,
+            channel_id=channel_id,
         )
         return interaction
 
@@ -395,11 +419,13 @@ class FakeDiscord:
         user_id: str | None,
         *,
         message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
     ) -> FakeInteraction:
         if not self.gateway.connected:
             raise RuntimeError("no client is connected to the fake gateway")
         person = payloads.user(user_id or self.owner["id"], "reader")
-        channel = {**self.guild.text_channel(), "permissions": str(permissions)}
+        where = self.directory.channels[channel_id] if channel_id else self.guild.text_channel()
+        channel = {**where, "permissions": str(permissions)}
         payload: dict[str, Any] = {
             "id": self.snowflake(),
             "application_id": self.application_id,
@@ -462,6 +488,8 @@ class FakeDiscord:
         add("GET", API + "/gateway", self._gateway_info)
         add("GET", API + "/gateway/bot", self._gateway_bot)
         add("GET", API + "/users/@me", self._me)
+        add("GET", API + "/users/@me/guilds", self._my_guilds)
+        add("GET", API + "/guilds/{guild_id}/channels", self._guild_channels)
         add("GET", API + "/oauth2/applications/@me", self._application)
         add("GET", API + "/applications/@me", self._application)
         commands = API + "/applications/{application_id}/commands"
@@ -508,7 +536,9 @@ class FakeDiscord:
         try:
             record.body = request[BODY] = await _read_body(request)
             fault = next((f for f in self._faults if f.matches(request.method, record.path)), None)
-            if fault is not None:
+            if fault is not None and fault.drop:
+                response = self._drop(request, fault)
+            elif fault is not None:
                 response = fault.response()
                 if response.status == 429:
                     self._limited["injected"] += 1
@@ -524,6 +554,9 @@ class FakeDiscord:
         if 200 <= response.status < 300:
             response = self._after(request, record, response)
         record.status = 0 if request.get(DROPPED) else response.status
+        shared = response.headers.get("X-RateLimit-Scope") == "shared"
+        if record.status in (401, 403) or (record.status == 429 and not shared):
+            self._invalid += 1
         if isinstance(response, web.Response) and isinstance(response.body, bytes):
             with contextlib.suppress(ValueError):
                 record.answer = json.loads(response.body)
@@ -560,11 +593,15 @@ class FakeDiscord:
             return response
         if not fault.drop:
             return fault.response()
+        return self._drop(request, fault)
+
+    def _drop(self, request: web.Request, fault: Fault) -> web.Response:
+        """Close the connection without an answer; the response returned never leaves."""
         fault.count -= 1
         request[DROPPED] = True
         if request.transport is not None:
             request.transport.close()
-        return response
+        return web.Response(status=500)
 
     def _authorise(self, request: web.Request, route: str) -> bool:
         """Check the bot token; return whether the request counts against the global limit."""
@@ -585,6 +622,20 @@ class FakeDiscord:
 
     async def _me(self, request: web.Request) -> web.Response:
         return json_response(self.bot_user)
+
+    async def _my_guilds(self, request: web.Request) -> web.Response:
+        guilds = [
+            {"id": g.id, "name": g.name, "icon": None, "owner": False, "permissions": "0"}
+            for g in self.directory.guilds.values()
+        ]
+        return json_response(guilds)
+
+    async def _guild_channels(self, request: web.Request) -> web.Response:
+        guild_id = request.match_info["guild_id"]
+        if guild_id not in self.directory.guilds:
+            raise Invalid(404, {"message": "Unknown Guild", "code": 10004})
+        # As Discord: the guild's channels, not its threads (those have routes of their own).
+        return json_response(self.directory.guild_channels(guild_id))
 
     async def _application(self, request: web.Request) -> web.Response:
         return json_response(payloads.application(self.application_id, self.bot_user, self.owner))

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
 import discord
 import pytest
-from discord.http import Route
 
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.clients import connect_gateway, logged_in
 
 
 @pytest.fixture
@@ -96,7 +94,7 @@ async def test_interactions_are_answered_once_and_within_3_seconds(
     fake_discord.global_commands = [
         {"id": "1", "name": "top", "description": "d", "type": 1, "options": []}
     ]
-    await _connect_gateway(fake_discord)
+    await connect_gateway(fake_discord)
     async with aiohttp.ClientSession(fake_discord.api_base_url + "/") as http:
         late = await fake_discord.interact("top")
         await asyncio.sleep(0.3)
@@ -118,37 +116,6 @@ async def test_interactions_are_answered_once_and_within_3_seconds(
         assert (status, body["code"]) == (404, 10015)
 
 
-async def _connect_gateway(fake: FakeDiscord, *, guilds: int = 1) -> list[dict[str, Any]]:
-    """Identify on the fake gateway with zlib-stream, as discord.py does, and keep it open.
-
-    Return the data of the `guilds` GUILD_CREATE events that follow READY.
-    """
-    session = aiohttp.ClientSession()
-    socket = await session.ws_connect(fake.gateway_url + "?v=10&encoding=json&compress=zlib-stream")
-    inflate = zlib.decompressobj()
-    hello = json.loads(inflate.decompress(await socket.receive_bytes()))
-    assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] > 0
-    await socket.send_json({"op": 2, "d": {"token": fake.token, "intents": 1, "properties": {}}})
-    ready = json.loads(inflate.decompress(await socket.receive_bytes()))
-    assert (ready["op"], ready["t"], ready["s"]) == (0, "READY", 1)
-    assert len(ready["d"]["guilds"]) == guilds
-    created = []
-    for _ in range(guilds):
-        guild = json.loads(inflate.decompress(await socket.receive_bytes()))
-        assert guild["t"] == "GUILD_CREATE" and guild["d"]["channels"]
-        created.append(guild["d"])
-
-    async def drain() -> None:
-        try:
-            async for _ in socket:
-                pass
-        finally:
-            await session.close()
-
-    asyncio.get_running_loop().create_task(drain())
-    return created
-
-
 async def test_a_bad_token_closes_the_gateway_with_4004(fake_discord: FakeDiscord) -> None:
     async with (
         aiohttp.ClientSession() as session,
@@ -158,20 +125,6 @@ async def test_a_bad_token_closes_the_gateway_with_4004(fake_discord: FakeDiscor
         await socket.send_json({"op": 2, "d": {"token": "wrong", "intents": 1, "properties": {}}})
         closed = await socket.receive()
         assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == 4004
-
-
-@contextlib.asynccontextmanager
-async def logged_in(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
-    """Return the real discord.py client, logged in to the fake (REST only)."""
-    base = Route.BASE
-    Route.BASE = fake.api_base_url
-    client = discord.Client(intents=discord.Intents.none())
-    try:
-        await client.login(fake.token)
-        yield client
-    finally:
-        await client.close()
-        Route.BASE = base
 
 
 @pytest.fixture

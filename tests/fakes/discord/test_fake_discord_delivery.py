@@ -16,19 +16,9 @@ from discord.gateway import DiscordWebSocket
 from discord.http import Route, handle_message_parameters
 
 from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord.clients import connect_gateway, logged_in
+from tests.fakes.discord.fixtures import serving_discord
 from tests.fakes.discord.ratelimits import GlobalLimit
-from tests.fakes.discord.test_fake_discord import _connect_gateway, logged_in
-
-
-@contextlib.asynccontextmanager
-async def serving(**options: Any) -> AsyncIterator[FakeDiscord]:
-    """Serve a fake Discord built with `options`."""
-    fake = FakeDiscord(**options)
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
 
 
 @contextlib.asynccontextmanager
@@ -51,7 +41,7 @@ async def _post(http: aiohttp.ClientSession, channel_id: str, content: str) -> t
 
 
 async def test_thousands_of_channels_each_take_a_message() -> None:
-    async with serving(global_limit=None) as fake, as_bot(fake) as http:
+    async with serving_discord(global_limit=None) as fake, as_bot(fake) as http:
         channels = fake.add_channels(2000)
         assert len(set(channels)) == 2000 and fake.guild.channel_id not in channels
         assert fake.channels_of() == [fake.guild.channel_id, *channels]
@@ -68,7 +58,7 @@ async def test_more_guilds_show_on_the_gateway(fake_discord: FakeDiscord) -> Non
     other = fake_discord.add_guild("Second Guild")
     (added,) = fake_discord.add_channels(1, guild=other)
     assert fake_discord.channels_of(other.id) == [other.channel_id, added]
-    guilds = await _connect_gateway(fake_discord, guilds=2)
+    guilds = await connect_gateway(fake_discord, guilds=2)
     assert [g["id"] for g in guilds] == [fake_discord.guild.id, other.id]
     assert [c["id"] for c in guilds[1]["channels"]] == [other.channel_id, added]
     with pytest.raises(LookupError):
@@ -76,7 +66,7 @@ async def test_more_guilds_show_on_the_gateway(fake_discord: FakeDiscord) -> Non
 
 
 async def test_forbidden_and_deleted_channels_refuse_as_discord_does() -> None:
-    async with serving() as fake, as_bot(fake) as http:
+    async with serving_discord() as fake, as_bot(fake) as http:
         hidden, read_only, gone, fine = fake.add_channels(4)
         fake.forbid(hidden)
         fake.forbid(read_only, code=50013)
@@ -92,6 +82,7 @@ async def test_forbidden_and_deleted_channels_refuse_as_discord_does() -> None:
         assert (await _call(http, "GET", f"channels/{gone}"))[0] == 404
         assert (await _post(http, fine, "x"))[0] == 200
         assert fake.deliveries() == {fine: 1}
+        assert fake.count_invalid() == 3  # two 403s on `hidden`, one on `read_only`
         with pytest.raises(ValueError, match="50001 or 50013"):
             fake.forbid(fine, code=403)
 
@@ -110,7 +101,7 @@ def test_the_global_bucket_holds_50_and_refills_50_a_second() -> None:
 
 
 async def test_a_burst_over_the_global_limit_gets_global_429s() -> None:
-    async with serving(global_limit=50) as fake, as_bot(fake) as http:
+    async with serving_discord(global_limit=50) as fake, as_bot(fake) as http:
         channels = fake.add_channels(80)
         answers = await asyncio.gather(*(_post(http, c, "x") for c in channels))
         statuses = [status for status, _ in answers]
@@ -138,7 +129,7 @@ async def test_interaction_callbacks_and_webhooks_are_not_counted() -> None:
     await limited.start()
     try:
         limited.global_commands = [{"id": "1", "name": "top", "type": 1, "options": []}]
-        await _connect_gateway(limited)
+        await connect_gateway(limited)
         async with as_bot(limited) as http:
             channel = limited.guild.channel_id
             assert [(await _post(http, channel, "x"))[0] for _ in range(3)] == [200, 200, 429]
@@ -152,7 +143,7 @@ async def test_interaction_callbacks_and_webhooks_are_not_counted() -> None:
 
 
 async def test_an_even_pace_at_the_limit_gets_no_429() -> None:
-    async with serving(global_limit=20) as fake, as_bot(fake) as http:
+    async with serving_discord(global_limit=20) as fake, as_bot(fake) as http:
         channels = fake.add_channels(50)
         started = time.monotonic()
         for n, channel_id in enumerate(channels):
@@ -164,7 +155,7 @@ async def test_an_even_pace_at_the_limit_gets_no_429() -> None:
 
 
 async def test_discord_py_waits_out_the_global_limit() -> None:
-    async with serving(global_limit=10) as fake, logged_in(fake) as client:
+    async with serving_discord(global_limit=10) as fake, logged_in(fake) as client:
         channels = fake.add_channels(25)
         for channel_id in channels:  # as a naive sender would, without pacing
             with handle_message_parameters(content="digest") as params:
@@ -178,7 +169,7 @@ async def test_discord_py_waits_out_the_global_limit() -> None:
 
 
 async def test_a_lost_answer_still_made_the_message() -> None:
-    async with serving() as fake, as_bot(fake) as http:
+    async with serving_discord() as fake, as_bot(fake) as http:
         first, second, third = fake.add_channels(3)
         fake.fail_after_commit("POST", "/channels/*/messages", status=500)
         status, body = await _post(http, first, "made")
@@ -198,7 +189,7 @@ async def test_a_lost_answer_still_made_the_message() -> None:
 
 
 async def test_discord_py_retrying_a_lost_answer_with_a_nonce_makes_one_message() -> None:
-    async with serving() as fake, logged_in(fake) as client:
+    async with serving_discord() as fake, logged_in(fake) as client:
         (channel_id,) = fake.add_channels(1)
         channel = client.get_partial_messageable(int(channel_id))
         fake.fail_after_commit("POST", "/channels/*/messages", status=500)
@@ -209,7 +200,7 @@ async def test_discord_py_retrying_a_lost_answer_with_a_nonce_makes_one_message(
 
 
 async def test_a_nonce_belongs_to_the_author_not_the_channel() -> None:
-    async with serving() as fake, as_bot(fake) as http:
+    async with serving_discord() as fake, as_bot(fake) as http:
         one, two = fake.add_channels(2)
         body = {"content": "digest", "nonce": "digest-1", "enforce_nonce": True}
         _, first = await _call(http, "POST", f"channels/{one}/messages", body)
@@ -223,7 +214,7 @@ ROOMY = {"POST /channels/{channel_id}/messages": (500, 1.0)}
 
 
 async def test_history_pages_by_limit_before_and_after() -> None:
-    async with serving(global_limit=None, buckets=ROOMY) as fake, as_bot(fake) as http:
+    async with serving_discord(global_limit=None, buckets=ROOMY) as fake, as_bot(fake) as http:
         (channel_id,) = fake.add_channels(1)
         ids = [(await _post(http, channel_id, str(n)))[1]["id"] for n in range(120)]
         path = f"channels/{channel_id}/messages"
@@ -249,7 +240,7 @@ async def test_history_pages_by_limit_before_and_after() -> None:
 
 
 async def test_discord_py_reads_history_after_a_message() -> None:
-    async with serving(global_limit=None, buckets=ROOMY) as fake, logged_in(fake) as client:
+    async with serving_discord(global_limit=None, buckets=ROOMY) as fake, logged_in(fake) as client:
         (channel_id,) = fake.add_channels(1)
         channel = client.get_partial_messageable(int(channel_id))
         sent = [await channel.send(f"m{n}") for n in range(130)]
@@ -260,7 +251,7 @@ async def test_discord_py_reads_history_after_a_message() -> None:
 
 
 async def test_threads_edits_and_deletes_work_in_any_channel() -> None:
-    async with serving() as fake, as_bot(fake) as http:
+    async with serving_discord() as fake, as_bot(fake) as http:
         _, channel_id = fake.add_channels(2)
         _, message = await _post(http, channel_id, "digest")
         base = f"channels/{channel_id}/messages/{message['id']}"
@@ -282,11 +273,14 @@ async def test_threads_edits_and_deletes_work_in_any_channel() -> None:
 
 
 async def test_route_buckets_still_apply_per_channel() -> None:
-    async with serving() as fake, as_bot(fake) as http:
+    async with serving_discord() as fake, as_bot(fake) as http:
         one, two = fake.add_channels(2)
         assert [(await _post(http, one, "x"))[0] for _ in range(6)] == [200] * 5 + [429]
         assert (await _post(http, two, "x"))[0] == 200
         assert fake.count_429s("user") == 1 and fake.count_429s("global") == 0
+        fake.rate_limit("POST", "/channels/*/messages", scope="shared")
+        assert (await _post(http, two, "x"))[0] == 429
+        assert fake.count_invalid() == 1  # a shared-scope 429 does not count
 
 
 async def test_discord_py_sees_channels_added_while_connected(fake_discord: FakeDiscord) -> None:
@@ -313,3 +307,41 @@ async def _eventually(predicate: Callable[[], bool], within: float = 5.0) -> Non
     async with asyncio.timeout(within):
         while not predicate():  # noqa: ASYNC110
             await asyncio.sleep(0.02)
+
+
+async def test_a_command_is_used_in_any_channel_of_any_guild(fake_discord: FakeDiscord) -> None:
+    fake_discord.global_commands = [{"id": "1", "name": "subscribe", "type": 1, "options": []}]
+    other = fake_discord.add_guild("Second Guild")
+    (channel_id,) = fake_discord.add_channels(1, guild=other)
+    await connect_gateway(fake_discord, guilds=2)
+    interaction = await fake_discord.interact("subscribe", channel_id=channel_id)
+    assert interaction.payload["channel_id"] == channel_id
+    assert interaction.payload["guild_id"] == other.id
+    assert interaction.payload["channel"]["guild_id"] == other.id
+    async with aiohttp.ClientSession(fake_discord.api_base_url + "/") as http:
+        callback = f"interactions/{interaction.id}/{interaction.token}/callback"
+        await _call(http, "POST", callback, {"type": 4, "data": {"content": "subscribed"}})
+    (answer,) = interaction.messages
+    assert answer["channel_id"] == channel_id
+
+
+async def test_a_request_dropped_before_commit_makes_nothing() -> None:
+    async with serving_discord() as fake, as_bot(fake) as http:
+        (channel_id,) = fake.add_channels(1)
+        fake.fail("POST", "/channels/*/messages", drop=True)
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await _post(http, channel_id, "lost")
+        assert fake.deliveries() == {}
+        assert (await _post(http, channel_id, "sent"))[0] == 200
+        assert [m["content"] for m in fake.messages_in(channel_id)] == ["sent"]
+
+
+async def test_discord_py_lists_guilds_and_their_channels() -> None:
+    async with serving_discord() as fake, logged_in(fake) as client:
+        other = fake.add_guild("Second Guild")
+        added = fake.add_channels(3, guild=other)
+        fake.delete_channel(added[0])
+        guilds = [guild async for guild in client.fetch_guilds()]
+        assert [str(g.id) for g in guilds] == [fake.guild.id, other.id]
+        channels = await guilds[1].fetch_channels()
+    assert [str(c.id) for c in channels] == [other.channel_id, *added[1:]]

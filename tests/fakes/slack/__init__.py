@@ -17,6 +17,19 @@ point the real client at it by its base URL only: `AsyncWebClient(token, base_ur
 The default workspace `fake_slack.team` (T01FAKE) has an admin (U01ADMIN), an owner
 (U02OWNER), a member who created C02CREATED (U03CREATOR), a plain member (U04MEMBER), public
 channels C01GENERAL and C02CREATED, a private G01PRIVATE and a direct message D01DIRECT.
+
+For delivery at scale (platforms.md §2; the limits are in ratelimits.py)::
+
+    fake = FakeSlack(workspace_per_minute=300, channel_per_second=1.0, channel_burst=2)
+    team = fake.add_team("T02OTHER", "Other Workspace")
+    ids = fake.add_channels(team, 2000)                # unique ids, O(1) by id
+    fake.leave(ids[0]); fake.archive(ids[1])           # not_in_channel, is_archived
+    fake.deactivate(team)                              # account_inactive for its token
+    fake.fail_after_commit("chat.postMessage", drop=True)   # posted, no answer
+    fake.deliveries(team)                              # {channel_id: top-level messages}
+    fake.messages_in(ids[2])                           # replies included, oldest first
+    fake.request_times("chat.postMessage")             # arrivals not answered 429
+    fake.count_429s("channel")                         # or "workspace", "method", "injected"
 """
 
 from tests.fakes.slack.server import Call, FakeSlack, Team

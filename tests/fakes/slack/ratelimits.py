@@ -23,6 +23,12 @@ WORKSPACE_PER_MINUTE = 300
 # (docs.slack.dev/apis/web-api/rate-limits, changelog 2025-05-29).
 TIER_3_PER_MINUTE = 50
 READ_METHODS = ("conversations.history", "conversations.replies")
+# chat.update, chat.delete and conversations.join are Tier 3 too (their method pages).
+WRITE_TIERS: dict[str, int | None] = {
+    "chat.update": 50,
+    "chat.delete": 50,
+    "conversations.join": 50,
+}
 # Float sums of refills fall just short of a whole token.
 EPSILON = 1e-9
 

@@ -39,6 +39,7 @@ from tests.fakes.slack.ratelimits import (
     READ_METHODS,
     TIER_3_PER_MINUTE,
     WORKSPACE_PER_MINUTE,
+    WRITE_TIERS,
     MethodLimits,
     PostLimits,
     RateLimited,
@@ -177,13 +178,16 @@ class FakeSlack:
         channel_burst: int = CHANNEL_BURST,
         history_per_minute: int | None = TIER_3_PER_MINUTE,
         history_page_max: int = HISTORY_MAX,
+        tiers: dict[str, int | None] | None = None,
     ) -> None:
         """Make a fake Slack with Slack's limits (ratelimits.py); None turns a limit off.
 
         chat.postMessage: `channel_per_second` with bursts of `channel_burst` per channel, and
         `workspace_per_minute` (bursts of `workspace_burst`, a minute's worth unless given) per
         workspace. conversations.history and .replies: `history_per_minute` each per workspace,
-        pages of at most `history_page_max`; a non-Marketplace app gets 1 and 15.
+        pages of at most `history_page_max`; a non-Marketplace app gets 1 and 15. `tiers` sets
+        other methods' calls per minute per workspace (chat.update, chat.delete and
+        conversations.join: 50; None for no limit).
         """
         self.clock = clock
         self.limits = PostLimits(
@@ -192,7 +196,9 @@ class FakeSlack:
             workspace_per_minute=workspace_per_minute,
             workspace_burst=workspace_burst,
         )
-        self.method_limits = MethodLimits(dict.fromkeys(READ_METHODS, history_per_minute))
+        self.method_limits = MethodLimits(
+            {**dict.fromkeys(READ_METHODS, history_per_minute), **WRITE_TIERS, **(tiers or {})}
+        )
         self.history_page_max = history_page_max
         self._ids = itertools.count(1)
         self._channel_ids = itertools.count(1)
@@ -304,9 +310,12 @@ class FakeSlack:
 
     # --- faults -------------------------------------------------------------------------------
 
-    def fail(self, method: str, error: str, *, count: int = 1) -> None:
-        """Answer the next `count` calls of `method` with Slack's error `error`."""
-        self._faults.append(Fault(method, error, count))
+    def fail(
+        self, method: str, error: str = "internal_error", *, count: int = 1, drop: bool = False
+    ) -> None:
+        """Answer the next `count` calls of `method` with Slack's error `error`, without carrying
+        them out; with `drop`, close the connection unanswered instead."""
+        self._faults.append(Fault(method, error, count, drop=drop))
 
     def rate_limit(self, method: str, *, retry_after: int = 1, count: int = 1) -> None:
         """Answer the next `count` calls of `method` with 429 and `Retry-After`."""
@@ -427,6 +436,8 @@ class FakeSlack:
         self.calls.append(call)
         try:
             fault = next((f for f in self._faults if f.method == method and f.count > 0), None)
+            if fault is not None and fault.drop:
+                return self._drop(call, fault, request)
             if fault is not None:
                 fault.count -= 1
                 if fault.retry_after is not None:
@@ -442,6 +453,8 @@ class FakeSlack:
                 team = None
             else:
                 team = self._check_token(token)
+                # Slack counts a tiered method's calls per workspace, whatever they ask.
+                self.method_limits.take(team.id, method, call.at)
             call.answer = {"ok": True, **await handler(team, args, request)}
         except SlackError as error:
             call.answer = error.body()
@@ -464,14 +477,19 @@ class FakeSlack:
         fault = next((f for f in self._after_commit if f.method == method and f.count > 0), None)
         if fault is None:
             return None
-        fault.count -= 1
         if fault.drop:
-            call.status = 0
-            if request.transport is not None:
-                request.transport.close()
-            return web.Response(status=500)  # never reaches the client
+            return self._drop(call, fault, request)
+        fault.count -= 1
         call.status = 500
         return _json({"ok": False, "error": "internal_error"}, status=500)
+
+    def _drop(self, call: Call, fault: Fault, request: web.Request) -> web.Response:
+        """Close the connection without an answer; the response returned never leaves."""
+        fault.count -= 1
+        call.status = 0
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=500)
 
     def _check_token(self, token: str | None) -> Team:
         if not token:
@@ -635,7 +653,6 @@ class FakeSlack:
         to 0; metadata only with `include_all_metadata`; `cursor` continues where a page ended.
         """
         channel = self._channel(team, args, "conversations.history")
-        self.method_limits.take(team.id, "conversations.history", time.monotonic())
         limit = _page_size(args, self.history_page_max)
         oldest = _bound(args, "oldest", 0) or 0
         latest = _bound(args, "latest", None)
@@ -665,7 +682,6 @@ class FakeSlack:
     ) -> dict[str, Any]:
         """Return a thread: its parent, then its replies, oldest first (one page)."""
         channel = self._channel(team, args, "conversations.replies")
-        self.method_limits.take(team.id, "conversations.replies", time.monotonic())
         message = channel.by_ts.get(str(args.get("ts", "")))
         if message is None:
             raise SlackError("thread_not_found")
@@ -678,6 +694,22 @@ class FakeSlack:
             "has_more": len(thread) > limit,
             "response_metadata": {"next_cursor": ""},
         }
+
+    async def _conversations_join(
+        self, team: Team, args: dict[str, Any], _: web.Request
+    ) -> dict[str, Any]:
+        """Join a public channel (Slack: the bot cannot join a private one by itself)."""
+        channel = self._channel(team, args)
+        if channel.is_archived:
+            raise SlackError("is_archived")
+        if channel.is_private or channel.is_im:
+            raise SlackError("method_not_supported_for_channel_type")
+        already = channel.is_member
+        channel.is_member = True
+        answer: dict[str, Any] = {"channel": {"id": channel.id, "name": channel.name}}
+        if already:
+            answer["warning"] = "already_in_channel"
+        return answer
 
     async def _conversations_info(
         self, team: Team, args: dict[str, Any], _: web.Request

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -16,21 +14,11 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from tests.fakes.slack import FakeSlack
+from tests.fakes.slack.fixtures import serving_slack
 from tests.fakes.slack.ratelimits import PostLimits, RateLimited
 
 UNLIMITED: dict[str, Any] = {"workspace_per_minute": None, "channel_per_second": None}
 EVENT = {"event_type": "digest_posted", "event_payload": {"issue": "2026-11-20", "part": 1}}
-
-
-@contextlib.asynccontextmanager
-async def serving(**options: Any) -> AsyncIterator[FakeSlack]:
-    """Serve a fake Slack built with `options`."""
-    fake = FakeSlack(**options)
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.close()
 
 
 def _client(fake: FakeSlack, token: str | None = None, **options: Any) -> AsyncWebClient:
@@ -44,7 +32,7 @@ async def _error(call: Any) -> str:
 
 
 async def test_thousands_of_channels_in_several_workspaces() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         other = fake.add_team("T02SECOND", "Second Workspace")
         first = fake.add_channels(fake.team, 2000)
         second = fake.add_channels("T02SECOND", 3, private=True)
@@ -67,7 +55,7 @@ async def test_thousands_of_channels_in_several_workspaces() -> None:
 
 
 async def test_permanent_refusals_as_slack_gives_them() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         left, archived, fine = fake.add_channels(fake.team, 3)
         (uninvited,) = fake.add_channels(fake.team, 1, private=True, member=False)
         fake.leave(left)
@@ -108,7 +96,7 @@ def test_the_buckets_refill_as_configured() -> None:
 
 
 async def test_a_channel_takes_a_burst_of_two_then_one_a_second() -> None:
-    async with serving() as fake:
+    async with serving_slack() as fake:
         one, two = fake.add_channels(fake.team, 2)
         client = _client(fake)
         for _ in range(2):
@@ -128,7 +116,7 @@ async def test_a_channel_takes_a_burst_of_two_then_one_a_second() -> None:
 
 async def test_the_workspace_limit_spans_its_channels_only() -> None:
     tight = {"workspace_per_minute": 60, "workspace_burst": 5, "channel_per_second": None}
-    async with serving(**tight) as fake:
+    async with serving_slack(**tight) as fake:
         other = fake.add_team("T02SECOND", "Second Workspace")
         mine = fake.add_channels(fake.team, 6)
         theirs = fake.add_channels(other, 1)
@@ -144,7 +132,7 @@ async def test_the_workspace_limit_spans_its_channels_only() -> None:
 
 
 async def test_an_even_pace_at_the_limit_gets_no_429() -> None:
-    async with serving(channel_per_second=10.0) as fake:
+    async with serving_slack(channel_per_second=10.0) as fake:
         (channel_id,) = fake.add_channels(fake.team, 1)
         client = _client(fake)
         started = time.monotonic()
@@ -157,7 +145,7 @@ async def test_an_even_pace_at_the_limit_gets_no_429() -> None:
 
 
 async def test_the_sdk_retry_handler_waits_out_a_channel_limit() -> None:
-    async with serving(channel_burst=1) as fake:
+    async with serving_slack(channel_burst=1) as fake:
         (channel_id,) = fake.add_channels(fake.team, 1)
         client = _client(fake)
         client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
@@ -170,7 +158,7 @@ async def test_the_sdk_retry_handler_waits_out_a_channel_limit() -> None:
 
 
 async def test_metadata_is_stored_and_shown_when_asked() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         (channel_id,) = fake.add_channels(fake.team, 1)
         client = _client(fake)
         posted = await client.chat_postMessage(channel=channel_id, text="digest", metadata=EVENT)
@@ -195,7 +183,7 @@ async def test_metadata_is_stored_and_shown_when_asked() -> None:
 
 
 async def test_history_pages_newest_first_between_bounds() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         (channel_id,) = fake.add_channels(fake.team, 1)
         client = _client(fake)
         ts = [
@@ -226,7 +214,7 @@ async def test_history_pages_newest_first_between_bounds() -> None:
 
 
 async def test_threads_show_in_replies_not_in_history() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         (channel_id,) = fake.add_channels(fake.team, 1)
         client = _client(fake)
         parent = (await client.chat_postMessage(channel=channel_id, text="digest"))["ts"]
@@ -250,7 +238,7 @@ async def test_threads_show_in_replies_not_in_history() -> None:
 
 
 async def test_messages_are_updated_and_deleted_where_they_are() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         one, two = fake.add_channels(fake.team, 2)
         client = _client(fake)
         posted = await client.chat_postMessage(channel=two, text="draft")
@@ -275,7 +263,7 @@ async def test_messages_are_updated_and_deleted_where_they_are() -> None:
 
 
 async def test_a_lost_answer_still_posted_the_message() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         first, second = fake.add_channels(fake.team, 2)
         fake.fail_after_commit("chat.postMessage")
         with pytest.raises(SlackApiError) as caught:
@@ -289,7 +277,7 @@ async def test_a_lost_answer_still_posted_the_message() -> None:
 
 
 async def test_the_sdks_default_retry_repeats_a_dropped_post() -> None:
-    async with serving(**UNLIMITED) as fake:
+    async with serving_slack(**UNLIMITED) as fake:
         (channel_id,) = fake.add_channels(fake.team, 1)
         fake.fail_after_commit("chat.postMessage", drop=True)
         # slack_sdk retries a connection error once by default: Slack has no idempotency key.
@@ -298,7 +286,7 @@ async def test_the_sdks_default_retry_repeats_a_dropped_post() -> None:
 
 
 async def test_history_as_a_non_marketplace_app_gets_it() -> None:
-    async with serving(history_per_minute=1, history_page_max=15, **UNLIMITED) as fake:
+    async with serving_slack(history_per_minute=1, history_page_max=15, **UNLIMITED) as fake:
         (channel_id,) = fake.add_channels(fake.team, 1)
         client = _client(fake)
         for n in range(20):
@@ -317,8 +305,54 @@ async def test_history_as_a_non_marketplace_app_gets_it() -> None:
 
 
 async def test_conversations_info_tells_archived_and_membership() -> None:
-    async with serving() as fake:
+    async with serving_slack() as fake:
         (channel_id,) = fake.add_channels(fake.team, 1, private=True, member=False)
         fake.archive(channel_id)
         info = (await _client(fake).conversations_info(channel=channel_id))["channel"]
         assert info["is_archived"] and not info["is_member"] and info["is_private"]
+
+
+async def test_tiered_methods_count_per_workspace() -> None:
+    async with serving_slack(tiers={"chat.update": 2, "auth.test": None}, **UNLIMITED) as fake:
+        (channel_id,) = fake.add_channels(fake.team, 1)
+        client = _client(fake)
+        ts = (await client.chat_postMessage(channel=channel_id, text="draft"))["ts"]
+        for n in range(2):
+            await client.chat_update(channel=channel_id, ts=ts, text=f"edit {n}")
+        with pytest.raises(SlackApiError) as caught:
+            await client.chat_update(channel=channel_id, ts=ts, text="one too many")
+        assert caught.value.response.status_code == 429
+        assert int(caught.value.response.headers["Retry-After"]) == 30
+        assert fake.messages_in(channel_id)[0]["text"] == "edit 1"
+        other = fake.add_team("T02SECOND", "Second Workspace")
+        (theirs,) = fake.add_channels(other, 1)
+        them = _client(fake, other.bot_token)
+        posted = await them.chat_postMessage(channel=theirs, text="draft")
+        assert (await them.chat_update(channel=theirs, ts=posted["ts"], text="edit"))["ok"]
+
+
+async def test_the_bot_joins_public_channels_only() -> None:
+    async with serving_slack(**UNLIMITED) as fake:
+        (public,) = fake.add_channels(fake.team, 1, member=False)
+        (private,) = fake.add_channels(fake.team, 1, private=True, member=False)
+        client = _client(fake)
+        assert await _error(client.chat_postMessage(channel=public, text="x")) == "not_in_channel"
+        assert (await client.conversations_join(channel=public))["channel"]["id"] == public
+        assert (await client.chat_postMessage(channel=public, text="x"))["ok"]
+        assert await _error(client.conversations_join(channel=private)) == (
+            "method_not_supported_for_channel_type"
+        )
+
+
+async def test_a_call_dropped_before_commit_posts_nothing() -> None:
+    async with serving_slack(**UNLIMITED) as fake:
+        (channel_id,) = fake.add_channels(fake.team, 1)
+        fake.fail("chat.postMessage", drop=True)
+        with pytest.raises(aiohttp.ServerDisconnectedError):
+            await _client(fake, retry_handlers=[]).chat_postMessage(channel=channel_id, text="x")
+        assert fake.deliveries() == {}
+        fake.fail("chat.postMessage", "fatal_error")
+        assert await _error(_client(fake).chat_postMessage(channel=channel_id, text="x")) == (
+            "fatal_error"
+        )
+        assert fake.messages_in(channel_id) == []
