@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import update
@@ -22,6 +23,17 @@ PUBLIC_URL = "https://report.example"
 NOW = dt.datetime(2026, 11, 21, 9, 0, tzinfo=dt.UTC)
 
 
+OPEN: list[SlackPoster] = []
+
+
+@pytest.fixture(autouse=True)
+async def close_posters() -> AsyncIterator[None]:
+    """Close the HTTP sessions of the posters a test made."""
+    yield
+    while OPEN:
+        await OPEN.pop().close()
+
+
 def dispatcher(db: Database, fake: FakeSlack, *, clock: object = None) -> Dispatcher:
     async def tokens(team_id: str) -> str | None:
         team = fake.teams.get(team_id)
@@ -30,6 +42,7 @@ def dispatcher(db: Database, fake: FakeSlack, *, clock: object = None) -> Dispat
     poster = SlackPoster(
         tokens, MemoryBudget(), base_url=fake.api_url, per_minute=300, channel_per_second=1.0
     )
+    OPEN.append(poster)
     kwargs = {} if clock is None else {"clock": clock}
     return Dispatcher(db, {"slack": poster}, public_url=PUBLIC_URL, **kwargs)  # type: ignore[arg-type]
 
@@ -173,3 +186,22 @@ async def test_a_post_slack_refused_is_sent_again_without_searching_the_history(
     assert second.status == "sent"
     assert len(fake_slack.messages_in(channel_id)) == 1
     assert fake_slack.calls_of("conversations.history") == []
+
+
+async def test_a_dropped_connection_after_slack_posted_is_not_a_second_post(
+    db: Database, fake_slack: FakeSlack, subscribe: Subscribe
+) -> None:
+    (channel_id,) = await channels(db, fake_slack, subscribe, 1)
+    # slack_sdk would retry a dropped connection by itself; delivery's client must not.
+    fake_slack.fail_after_commit("chat.postMessage", drop=True)
+    await published(db, FIRST, NOW)
+    await plan(db, now=NOW + dt.timedelta(seconds=1))
+    clock = [dt.datetime.now(dt.UTC)]
+    (first,) = await dispatcher(db, fake_slack, clock=lambda: clock[0]).drain()
+    assert first.status == "retrying"
+    assert len(fake_slack.messages_in(channel_id)) == 1
+    (row,) = await rows(db)
+    clock[0] = row.next_attempt_at + dt.timedelta(seconds=1)
+    (second,) = await dispatcher(db, fake_slack, clock=lambda: clock[0]).drain()
+    assert second.status == "sent"
+    assert len(fake_slack.messages_in(channel_id)) == 1
