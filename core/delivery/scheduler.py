@@ -22,6 +22,7 @@ from core.delivery import signals
 from core.delivery.dispatcher import Dispatcher
 from core.delivery.planner import plan
 from storage import Database
+from storage.queries import deliveries
 
 log = logging.getLogger(__name__)
 
@@ -110,11 +111,16 @@ class DeliveryScheduler:
                 if outcomes:
                     sent = sum(outcome.status == "sent" for outcome in outcomes)
                     log.info("deliveries: %d sent, %d not (yet)", sent, len(outcomes) - sent)
+                # The sends may have scheduled retries since planning looked.
+                async with self.db.session() as session:
+                    retry = await deliveries.next_retry(session)
             except Exception:
                 log.exception("deliveries: the tick failed; the next one tries again")
                 return
-        if result.next_due is not None:
-            self._wake_at(result.next_due)
+        now = self.clock()
+        upcoming = [m for m in (result.next_due, retry) if m is not None and m > now]
+        if upcoming:
+            self._wake_at(min(upcoming))
 
     def _wake_at(self, when: dt.datetime) -> None:
         if not self.scheduler.running:

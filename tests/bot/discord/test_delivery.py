@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 
@@ -12,8 +13,9 @@ from sqlmodel import col
 
 from bot.discord.delivery import DiscordPoster, delivery_client
 from bot.discord.endpoints import use_api
-from core.delivery import Dispatcher, MemoryBudget
+from core.delivery import Dispatcher, MemoryBudget, signals
 from core.delivery.planner import plan
+from core.delivery.scheduler import DeliveryScheduler
 from core.ingest.store import ingest
 from storage import Database
 from storage.queries import deliveries
@@ -218,3 +220,28 @@ async def test_a_leaderboard_alert_between_issues_is_one_post(
     embed = posts["SWE-rebench — 2026-11-23"]["embeds"][0]
     assert "**new** **#1**" in embed["description"]
     assert {r.status for r in await delivered(db)} == {"sent"}
+
+
+async def test_the_scheduler_sends_at_once_on_publish_and_wakes_for_a_retry(
+    db: Database, fake_discord: FakeDiscord, client: discord.Client, subscribe: Subscribe
+) -> None:
+    (channel_id,) = await channels(db, fake_discord, subscribe, 1)
+    poster = DiscordPoster(client, MemoryBudget(), per_second=50)
+    # Retries come back within a second; the regular tick is an hour away, so only the
+    # scheduler's own wake-ups can send anything in this test.
+    sender = Dispatcher(db, {"discord": poster}, public_url=PUBLIC_URL, backoff_base=0.5)
+    scheduler = DeliveryScheduler(db, sender, poll_seconds=3600)
+    scheduler.start()
+    try:
+        await asyncio.sleep(0.2)  # the first tick: nothing is published yet
+        fake_discord.fail("POST", f"/channels/{channel_id}/messages", status=503, count=1)
+        await published(db, FIRST, dt.datetime.now(dt.UTC))
+        signals.planned()  # what an import in this process says
+        async with asyncio.timeout(10):
+            while not fake_discord.messages_in(channel_id):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+    finally:
+        await scheduler.stop()
+    (row,) = await delivered(db)
+    assert row.status == "sent" and row.attempts == 1
+    assert len(fake_discord.messages_in(channel_id)) == 1
