@@ -10,6 +10,7 @@ issue re-renders the delivery and edits, adds or removes only the messages that 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
 import random
@@ -135,6 +136,10 @@ class Dispatcher:
             log.warning("delivery %d: another process took it over; leaving it", delivery_id)
             return Outcome(delivery_id, "lost")
         except asyncio.CancelledError:
+            # Stopping: hand the delivery back at once rather than when the lease runs out. A
+            # message on its way stays marked in doubt, so whoever takes it looks for it first.
+            with contextlib.suppress(Exception):
+                await asyncio.shield(self._release(delivery_id))
             raise
         except PermanentFailure as error:
             reason = str(error)
@@ -143,6 +148,10 @@ class Dispatcher:
             return Outcome(delivery_id, "failed", reason)
         except Exception as error:
             return await self._failed_for_now(delivery_id, error)
+
+    async def _release(self, delivery_id: int) -> None:
+        async with self.db.transaction() as session:
+            await deliveries.release(session, delivery_id=delivery_id, owner=self.owner)
 
     async def _failed_for_now(self, delivery_id: int, error: Exception) -> Outcome:
         reason = str(error) or type(error).__name__

@@ -55,6 +55,8 @@ class DeliveryScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._tick_lock = asyncio.Lock()
+        self._ticking: asyncio.Task[None] | None = None
+        self._stopping = False
         self._unlisten: Callable[[], None] | None = None
         self.ticks = 0
 
@@ -85,19 +87,25 @@ class DeliveryScheduler:
 
     async def stop(self) -> None:
         """Stop ticking and wait for a tick under way to end."""
+        self._stopping = True
         if self._unlisten is not None:
             self._unlisten()
             self._unlisten = None
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        async with self._tick_lock:
-            pass
+        # A fan-out under way is cut short: its deliveries go back for the next process to take.
+        if self._ticking is not None and not self._ticking.done():
+            self._ticking.cancel()
+            await asyncio.gather(self._ticking, return_exceptions=True)
 
     async def tick(self) -> None:
         """Plan what is due, send it, and set the wake-up for the next due moment."""
         if self.dispatcher is None:
             return
         async with self._tick_lock:
+            if self._stopping:
+                return
+            self._ticking = asyncio.current_task()
             self.ticks += 1
             try:
                 result = await plan(self.db, now=self.clock())

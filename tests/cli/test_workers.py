@@ -187,3 +187,33 @@ def dt_now():  # type: ignore[no-untyped-def]
     import datetime as dt
 
     return dt.datetime.now(dt.UTC)
+
+
+async def test_a_worker_stopped_mid_fan_out_hands_its_deliveries_back_at_once(
+    pg: Database, fake_discord: FakeDiscord, empty_postgres_url: str
+) -> None:
+    use_api(fake_discord.api_base_url)
+    ids = await subscribed(pg, fake_discord)
+    await published(pg, FIRST, dt_now())
+    await plan(pg, now=dt_now())
+    # A lease far longer than the test: only handing back lets the next worker go on.
+    env = worker_env(empty_postgres_url, fake_discord) | {"DELIVERY_LEASE_SECONDS": "3600"}
+    worker = await start_worker(env)
+    async with asyncio.timeout(60):
+        while await sent(pg) == 0:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    worker.send_signal(signal.SIGTERM)
+    _, err = await asyncio.wait_for(worker.communicate(), timeout=30)
+    assert worker.returncode == 0, err.decode()
+    async with pg.session() as session:
+        held = (
+            select(func.count()).select_from(Delivery).where(col(Delivery.lease_owner).is_not(None))
+        )
+        assert (await session.exec(held)).one() == 0
+    assert await sent(pg) < CHANNELS
+    survivor = await start_worker(env)
+    try:
+        await wait_until_all_sent(pg, within=60)
+    finally:
+        await stop([survivor])
+    assert_exactly_one_each(fake_discord, ids)
