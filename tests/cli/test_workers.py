@@ -15,14 +15,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, update
+from sqlalchemy import func
 from sqlmodel import col, select
 
 from bot.discord.endpoints import use_api
 from core.delivery.planner import plan
 from storage import Database
 from storage.migrate import upgrade
-from storage.tables import Delivery, Subscription
+from storage.tables import Delivery
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.slack import FakeSlack
 from tests.support.delivery import FIRST, published, subscriber
@@ -48,13 +48,7 @@ async def subscribed(db: Database, fake: FakeDiscord) -> list[str]:
     subscribe = subscriber(db)
     ids = fake.add_channels(CHANNELS)
     for channel_id in ids:
-        found = await subscribe()
-        async with db.transaction() as session:
-            await session.exec(
-                update(Subscription)
-                .where(col(Subscription.id) == found.id)
-                .values(channel_id=channel_id, workspace_id=fake.guild.id)
-            )
+        await subscribe(channel_id=channel_id, workspace_id=fake.guild.id)
     return ids
 
 
@@ -121,13 +115,7 @@ async def test_three_workers_on_postgres_deliver_each_digest_exactly_once(
     slack_ids = fake_slack.add_channels(fake_slack.team, SLACK_CHANNELS)
     subscribe = subscriber(pg)
     for channel_id in slack_ids:
-        found = await subscribe(platform="slack")
-        async with pg.transaction() as session:
-            await session.exec(
-                update(Subscription)
-                .where(col(Subscription.id) == found.id)
-                .values(channel_id=channel_id, workspace_id=fake_slack.team.id)
-            )
+        await subscribe(platform="slack", channel_id=channel_id, workspace_id=fake_slack.team.id)
     await published(pg, FIRST, dt_now())
     env = worker_env(empty_postgres_url, fake_discord)
     env |= {"SLACK_BOT_TOKEN": fake_slack.team.bot_token, "SLACK_API_BASE_URL": fake_slack.api_url}

@@ -52,6 +52,8 @@ def subscriber(db: Database) -> Subscribe:
         timezone: str = "UTC",
         platform: str = "discord",
         skip_through: dt.date | None = None,
+        channel_id: str | None = None,
+        workspace_id: str = "guild-1",
         **choices: object,
     ) -> Subscription:
         settings = dataclasses.replace(
@@ -65,8 +67,8 @@ def subscriber(db: Database) -> Subscribe:
             found, _ = await subscriptions.save_subscription(
                 session,
                 platform=platform,  # type: ignore[arg-type]
-                workspace_id="guild-1",
-                channel_id=f"channel-{next(counter)}",
+                workspace_id=workspace_id,
+                channel_id=channel_id or f"channel-{next(counter)}",
                 user_id="user-1",
                 settings=settings,
                 skip_through=skip_through,

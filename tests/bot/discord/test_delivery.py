@@ -47,13 +47,7 @@ async def channels(db: Database, fake: FakeDiscord, subscribe: Subscribe, count:
     """Subscribe `count` new channels of the fake's guild, on publish; return their ids."""
     ids = fake.add_channels(count)
     for channel_id in ids:
-        found = await subscribe()
-        async with db.transaction() as session:
-            await session.exec(
-                update(Subscription)
-                .where(col(Subscription.id) == found.id)
-                .values(channel_id=channel_id, workspace_id=fake.guild.id)
-            )
+        await subscribe(channel_id=channel_id, workspace_id=fake.guild.id)
     return ids
 
 

@@ -50,13 +50,7 @@ def dispatcher(db: Database, fake: FakeSlack, *, clock: object = None) -> Dispat
 async def channels(db: Database, fake: FakeSlack, subscribe: Subscribe, count: int) -> list[str]:
     ids = fake.add_channels(fake.team, count)
     for channel_id in ids:
-        found = await subscribe(platform="slack")
-        async with db.transaction() as session:
-            await session.exec(
-                update(Subscription)
-                .where(col(Subscription.id) == found.id)
-                .values(channel_id=channel_id, workspace_id=fake.team.id)
-            )
+        await subscribe(platform="slack", channel_id=channel_id, workspace_id=fake.team.id)
     return ids
 
 
