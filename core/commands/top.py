@@ -41,19 +41,17 @@ async def top(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
         if board is None:
             return unknown_board(boards, wanted)
         assert board.id is not None
-        found = await leaderboards.snapshots(
+        found = await leaderboards.newest_snapshot_entries(
             session, leaderboard_id=board.id, on_or_before=as_of, limit=2
         )
-        if not found:
-            when = f" on or before {as_of}" if as_of else ""
-            return error_reply(f"{board.name} has no snapshot{when} yet.")
-        latest, previous = found[0], (found[1] if len(found) > 1 else None)
-        assert latest.id is not None
-        rows = await leaderboards.snapshot_entries(session, snapshot_id=latest.id)
-        before = None
-        if previous is not None and previous.id is not None:
-            earlier = await leaderboards.snapshot_entries(session, snapshot_id=previous.id)
-            before = {row.model_id: row.rank for row in earlier}
+    if not found:
+        when = f" on or before {as_of}" if as_of else ""
+        return error_reply(f"{board.name} has no snapshot{when} yet.")
+    latest, previous = found[0], (found[1] if len(found) > 1 else None)
+    rows = latest.rows
+    before = None
+    if previous is not None:
+        before = {row.model_id: row.rank for row in previous.rows}
     has_speed = any(row.tokens_per_second is not None for row in rows)
     has_price = any(row.price_cents is not None for row in rows)
     columns = ["#", "Model", "Score"]

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Select, bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -150,6 +152,82 @@ async def snapshot_entries(session: AsyncSession, *, snapshot_id: int) -> list[E
         EntryRow(e.rank, e.model_id, name, e.score, e.tokens_per_second, e.price_cents)
         for e, name in (await session.exec(query)).all()
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotEntries:
+    """A snapshot's id and date with its rows in rank order."""
+
+    id: int
+    as_of: dt.date
+    rows: list[EntryRow]
+
+
+def _newest_entries_query(*, dated: bool) -> Select[Any]:
+    newest = select_columns(
+        col(LeaderboardSnapshot.id).label("id"),
+        col(LeaderboardSnapshot.as_of).label("as_of"),
+        col(LeaderboardSnapshot.updated_at).label("updated_at"),
+    ).where(col(LeaderboardSnapshot.leaderboard_id) == bindparam("leaderboard_id"))
+    if dated:
+        newest = newest.where(col(LeaderboardSnapshot.as_of) <= bindparam("on_or_before"))
+    chosen = (
+        newest.order_by(
+            col(LeaderboardSnapshot.as_of).desc(), col(LeaderboardSnapshot.updated_at).desc()
+        )
+        .limit(bindparam("limit"))
+        .subquery("newest")
+    )
+    # Outer joins keep a snapshot without rows; the order repeats the subquery's choice.
+    return (
+        select_columns(
+            chosen.c.id,
+            chosen.c.as_of,
+            col(LeaderboardEntry.rank),
+            col(LeaderboardEntry.model_id),
+            col(Model.name),
+            col(LeaderboardEntry.score),
+            col(LeaderboardEntry.tokens_per_second),
+            col(LeaderboardEntry.price_cents),
+        )
+        .select_from(chosen)
+        .outerjoin(LeaderboardEntry, col(LeaderboardEntry.snapshot_id) == chosen.c.id)
+        .outerjoin(Model, col(Model.id) == col(LeaderboardEntry.model_id))
+        .order_by(
+            chosen.c.as_of.desc(),
+            chosen.c.updated_at.desc(),
+            chosen.c.id.desc(),
+            col(LeaderboardEntry.rank),
+            col(Model.name),
+        )
+    )
+
+
+# Built once: /top runs this on every call, and a prebuilt statement skips the construction.
+_NEWEST_ENTRIES = _newest_entries_query(dated=False)
+_NEWEST_ENTRIES_DATED = _newest_entries_query(dated=True)
+
+
+async def newest_snapshot_entries(
+    session: AsyncSession,
+    *,
+    leaderboard_id: int,
+    on_or_before: dt.date | None = None,
+    limit: int = 2,
+) -> list[SnapshotEntries]:
+    """Return a board's newest snapshots (newest first) with their rows, in one statement."""
+    params: dict[str, object] = {"leaderboard_id": leaderboard_id, "limit": limit}
+    query = _NEWEST_ENTRIES
+    if on_or_before is not None:
+        query, params["on_or_before"] = _NEWEST_ENTRIES_DATED, on_or_before
+    rows = (await (await session.connection()).execute(query, params)).all()
+    found: list[SnapshotEntries] = []
+    for snapshot_id, as_of, rank, model_id, name, score, speed, price in rows:
+        if not found or found[-1].id != snapshot_id:
+            found.append(SnapshotEntries(snapshot_id, as_of, []))
+        if rank is not None:
+            found[-1].rows.append(EntryRow(rank, model_id, name, score, speed, price))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
