@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, bindparam
+from sqlalchemy import bindparam
 from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -163,8 +163,8 @@ class SnapshotEntries:
     rows: list[EntryRow]
 
 
-def _newest_entries_query(*, dated: bool) -> Select[Any]:
-    newest = select_columns(
+def _newest_entries_query(*, dated: bool) -> Any:
+    newest: Any = select_columns(
         col(LeaderboardSnapshot.id).label("id"),
         col(LeaderboardSnapshot.as_of).label("as_of"),
         col(LeaderboardSnapshot.updated_at).label("updated_at"),
