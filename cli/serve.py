@@ -8,7 +8,7 @@ import signal
 import sys
 
 import uvloop
-from aiohttp import web
+from aiohttp import http_writer, web
 
 from config import Settings, get_settings
 from feeds.app import create_app
@@ -29,8 +29,19 @@ def serve() -> None:
     if settings.log_level.upper() != "DEBUG":
         logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
     # uvloop answers about 40% more requests per second than the default loop on this server.
+    zero_copy_writes()
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         runner.run(run_server(settings))
+
+
+def zero_copy_writes() -> None:
+    """Let aiohttp hand headers and body to uvloop's writelines rather than join them first."""
+    # On Python before 3.12.9 aiohttp copies every body into one new bytes with its headers
+    # (a 300 KB copy per feed request), because asyncio's own transport once lacked flow control
+    # in writelines (python/cpython#127655). uvloop's transport has its own writelines with flow
+    # control, so under uvloop the copy buys nothing. Call only when serving with uvloop.
+    if getattr(http_writer, "SKIP_WRITELINES", False):
+        http_writer.SKIP_WRITELINES = False
 
 
 async def run_server(settings: Settings, stop: asyncio.Event | None = None) -> None:

@@ -124,24 +124,28 @@ async def issue_views(
     boards = {board.id: board for board in await board_queries.list_leaderboards(session)}
     history = one_per_date(await board_queries.list_snapshots(session))
     dates = {issue.date for issue in issues}
-    # For each issue date and board: the snapshot of that date and the one before it.
-    pairs: dict[tuple[dt.date, int], tuple[SnapshotRow, SnapshotRow | None]] = {}
+    # For each issue date, each board's snapshot of that date and the one before it, by slug.
+    by_date: dict[dt.date, list[tuple[str, int, SnapshotRow, SnapshotRow | None]]] = {}
     for board_id, snapshots in history.items():
         for index, snapshot in enumerate(snapshots):
             if snapshot.as_of in dates:
                 previous = snapshots[index - 1] if index else None
-                pairs[(snapshot.as_of, board_id)] = (snapshot, previous)
-    wanted = {s.id for pair in pairs.values() for s in pair if s is not None}
+                slug = boards[board_id].slug
+                by_date.setdefault(snapshot.as_of, []).append((slug, board_id, snapshot, previous))
+    wanted: set[int] = set()
+    for found in by_date.values():
+        for _, _, snapshot, previous in found:
+            wanted.add(snapshot.id)
+            if previous is not None:
+                wanted.add(previous.id)
     entries = await board_queries.entries_by_snapshot(session, snapshot_ids=sorted(wanted))
     views = []
     for issue in issues:
         assert issue.id is not None
         tables = []
-        for (date, board_id), (snapshot, previous) in sorted(
-            pairs.items(), key=lambda item: boards[item[0][1]].slug
+        for _, board_id, snapshot, previous in sorted(
+            by_date.get(issue.date, ()), key=lambda found: found[0]
         ):
-            if date != issue.date:
-                continue
             before = None if previous is None else (previous.as_of, entries[previous.id])
             tables.append(
                 table_view(ctx, boards[board_id], snapshot.as_of, entries[snapshot.id], before)

@@ -59,10 +59,12 @@ def _offset(ctx: FeedContext, page: int) -> int:
 
 async def issues_feed(session: AsyncSession, ctx: FeedContext, page: int = 1) -> FeedDoc | None:
     """Return a page of the issues feed (None past the last page): each issue in full."""
-    pages = page_count(await issue_queries.count_issues(session), ctx.page_size)
+    rows, total = await issue_queries.issues_page_counted(
+        session, limit=ctx.page_size, offset=_offset(ctx, page)
+    )
+    pages = page_count(total, ctx.page_size)
     if page > pages:
         return None
-    rows = await issue_queries.issues_page(session, limit=ctx.page_size, offset=_offset(ctx, page))
     items = [
         FeedItem(
             id=ctx.links.tag(f"issue/{view.date.isoformat()}"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 from aiohttp import web
 
@@ -12,6 +13,8 @@ from feeds.built import Built
 _ENTITY_TAG = re.compile(r'\*|(?:W/)?("[^"]*")')
 
 
+# Readers send a handful of distinct values: parse each once.
+@lru_cache(maxsize=256)
 def wants_gzip(accept_encoding: str | None) -> bool:
     """Return whether an Accept-Encoding value accepts gzip (RFC 9110 section 12.5.3)."""
     if not accept_encoding:
@@ -63,7 +66,7 @@ def respond(request: web.BaseRequest, built: Built) -> web.Response:
     headers = request.headers
     variant = built.gzipped if wants_gzip(headers.get("Accept-Encoding")) else built.identity
     if built.status != 200:
-        return web.Response(status=built.status, body=variant.body, headers=dict(variant.headers))
+        return web.Response(status=built.status, body=variant.body, headers=variant.headers)
     if is_not_modified(built, headers.get("If-None-Match"), headers.get("If-Modified-Since")):
-        return web.Response(status=304, headers=dict(variant.not_modified_headers))
-    return web.Response(body=variant.body, headers=dict(variant.headers))
+        return web.Response(status=304, headers=variant.not_modified_headers)
+    return web.Response(body=variant.body, headers=variant.headers)

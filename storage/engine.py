@@ -26,11 +26,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     """Create the async engine for `url`, any accepted spelling of it."""
     url = normalise_database_url(url)
+    # Every connection is used through a Session or a Connection, and both end their transaction
+    # (commit or rollback) before handing it back; the pool's own rollback on return would be a
+    # second one, a round trip (a thread hop on aiosqlite) on every read for nothing.
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": 30}, pool_reset_on_return=None
+        )
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, echo=echo, pool_pre_ping=True)
+    return create_async_engine(url, echo=echo, pool_pre_ping=True, pool_reset_on_return=None)
 
 
 class Database:

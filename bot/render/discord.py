@@ -323,11 +323,15 @@ def _table(table: Table, limit: int) -> list[str]:
     lines = [shorten(line(row), room - measure(header) - 1) for row in rows]
     blocks: list[str] = []
     current = [header]
+    # UTF-16 lengths add up, so the block's size is kept as a sum rather than measured again.
+    size = header_size = measure(header)
     for text in lines:
-        if len(current) > 1 and measure("\n".join([*current, text])) > room:
+        text_size = measure(text)
+        if len(current) > 1 and size + 1 + text_size > room:
             blocks.append(fence_open + "\n".join(current) + fence_close)
-            current = [header]
+            current, size = [header], header_size
         current.append(text)
+        size += 1 + text_size
     blocks.append(fence_open + "\n".join(current) + fence_close)
     return blocks
 

@@ -11,15 +11,20 @@ from core.commands.reply import Reply, error_reply
 from storage.tables import Leaderboard
 
 
+def slugs_named(wanted: str) -> list[str]:
+    """Return the slugs `wanted` can name as a slug or an alias, in the order they win."""
+    key = wanted.strip().casefold()
+    aliased = (known.slug for known in KNOWN_LEADERBOARDS if key in known.aliases)
+    return list(dict.fromkeys((key, *aliased)))
+
+
 def find_board(boards: Sequence[Leaderboard], wanted: str) -> Leaderboard | None:
     """Return the board `wanted` names: its slug, an alias, or its name, ignoring case."""
-    key = wanted.strip().casefold()
     by_slug = {board.slug: board for board in boards}
-    if key in by_slug:
-        return by_slug[key]
-    for known in KNOWN_LEADERBOARDS:
-        if key in known.aliases and known.slug in by_slug:
-            return by_slug[known.slug]
+    for slug in slugs_named(wanted):
+        if slug in by_slug:
+            return by_slug[slug]
+    key = wanted.strip().casefold()
     for board in boards:
         if board.name.casefold() == key:
             return board

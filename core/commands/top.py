@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from core.commands.context import CommandContext
-from core.commands.leaderboards import find_board, unknown_board
+from core.commands.leaderboards import find_board, slugs_named, unknown_board
 from core.commands.registry import Option, command
 from core.commands.reply import Paragraph, Reply, Table, error_reply
 from core.leaderboard_changes import movement
@@ -36,24 +36,31 @@ async def top(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
     if isinstance(as_of, Reply):
         return as_of
     async with ctx.db.session() as session:
-        boards = await leaderboards.list_leaderboards(session)
-        board = find_board(boards, wanted)
-        if board is None:
-            return unknown_board(boards, wanted)
-        assert board.id is not None
-        found = await leaderboards.snapshots(
-            session, leaderboard_id=board.id, on_or_before=as_of, limit=2
+        # A slug or an alias, as most people type: the board and its rows in one statement.
+        slugs = slugs_named(wanted)
+        found = await leaderboards.newest_snapshot_entries(
+            session, slugs=slugs, on_or_before=as_of, limit=2
         )
-        if not found:
-            when = f" on or before {as_of}" if as_of else ""
-            return error_reply(f"{board.name} has no snapshot{when} yet.")
-        latest, previous = found[0], (found[1] if len(found) > 1 else None)
-        assert latest.id is not None
-        rows = await leaderboards.snapshot_entries(session, snapshot_id=latest.id)
-        before = None
-        if previous is not None and previous.id is not None:
-            earlier = await leaderboards.snapshot_entries(session, snapshot_id=previous.id)
-            before = {row.model_id: row.rank for row in earlier}
+        chosen = min(found, key=lambda state: slugs.index(state.board.slug), default=None)
+        if chosen is None:
+            # A board's name, or a mistake: look through every board.
+            boards = await leaderboards.list_leaderboards(session)
+            board = find_board(boards, wanted)
+            if board is None:
+                return unknown_board(boards, wanted)
+            (chosen,) = await leaderboards.newest_snapshot_entries(
+                session, slugs=[board.slug], on_or_before=as_of, limit=2
+            )
+    board = chosen.board
+    if not chosen.snapshots:
+        when = f" on or before {as_of}" if as_of else ""
+        return error_reply(f"{board.name} has no snapshot{when} yet.")
+    latest = chosen.snapshots[0]
+    previous = chosen.snapshots[1] if len(chosen.snapshots) > 1 else None
+    rows = latest.rows
+    before = None
+    if previous is not None:
+        before = {row.model_id: row.rank for row in previous.rows}
     has_speed = any(row.tokens_per_second is not None for row in rows)
     has_price = any(row.price_cents is not None for row in rows)
     columns = ["#", "Model", "Score"]

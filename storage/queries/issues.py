@@ -122,6 +122,24 @@ async def issues_page(session: AsyncSession, *, limit: int, offset: int = 0) -> 
     return (await session.exec(query)).all()
 
 
+async def issues_page_counted(
+    session: AsyncSession, *, limit: int, offset: int = 0
+) -> tuple[list[Issue], int]:
+    """Return one page of issues, newest first, and how many are stored, in one statement."""
+    # count(*) OVER () counts every row before LIMIT and OFFSET apply.
+    query = (
+        select(Issue, func.count().over())
+        .order_by(col(Issue.date).desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    rows = (await session.exec(query)).all()
+    if not rows:
+        # Past the last page no row carries the count.
+        return [], await count_issues(session)
+    return [issue for issue, _ in rows], int(rows[0][1])
+
+
 async def papers_by_issue(
     session: AsyncSession, *, issue_ids: Sequence[int]
 ) -> dict[int, list[Paper]]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import BindParameter, and_, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -150,6 +152,122 @@ async def snapshot_entries(session: AsyncSession, *, snapshot_id: int) -> list[E
         EntryRow(e.rank, e.model_id, name, e.score, e.tokens_per_second, e.price_cents)
         for e, name in (await session.exec(query)).all()
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class SnapshotEntries:
+    """A snapshot's id and date with its rows in rank order."""
+
+    id: int
+    as_of: dt.date
+    rows: list[EntryRow]
+
+
+@dataclass(frozen=True, slots=True)
+class BoardSnapshots:
+    """A leaderboard with its newest snapshots, newest first."""
+
+    board: Leaderboard
+    snapshots: list[SnapshotEntries]
+
+
+def _newest_entries_query(*, dated: bool) -> Any:
+    slugs: BindParameter[str] = bindparam("slugs", expanding=True)
+    ranked: Any = select_columns(
+        col(LeaderboardSnapshot.id).label("id"),
+        col(LeaderboardSnapshot.leaderboard_id).label("leaderboard_id"),
+        col(LeaderboardSnapshot.as_of).label("as_of"),
+        func.row_number()
+        .over(
+            partition_by=col(LeaderboardSnapshot.leaderboard_id),
+            order_by=(
+                col(LeaderboardSnapshot.as_of).desc(),
+                col(LeaderboardSnapshot.updated_at).desc(),
+                col(LeaderboardSnapshot.id).desc(),
+            ),
+        )
+        .label("newness"),
+    ).where(
+        col(LeaderboardSnapshot.leaderboard_id).in_(
+            select_columns(col(Leaderboard.id)).where(col(Leaderboard.slug).in_(slugs))
+        )
+    )
+    if dated:
+        ranked = ranked.where(col(LeaderboardSnapshot.as_of) <= bindparam("on_or_before"))
+    newest = ranked.subquery("newest")
+    # Outer joins keep a board without snapshots and a snapshot without rows.
+    return (
+        select_columns(
+            col(Leaderboard.id),
+            col(Leaderboard.slug),
+            col(Leaderboard.name),
+            col(Leaderboard.description),
+            newest.c.id,
+            newest.c.as_of,
+            col(LeaderboardEntry.rank),
+            col(LeaderboardEntry.model_id),
+            col(Model.name),
+            col(LeaderboardEntry.score),
+            col(LeaderboardEntry.tokens_per_second),
+            col(LeaderboardEntry.price_cents),
+        )
+        .outerjoin(
+            newest,
+            and_(
+                newest.c.leaderboard_id == col(Leaderboard.id),
+                newest.c.newness <= bindparam("limit"),
+            ),
+        )
+        .outerjoin(LeaderboardEntry, col(LeaderboardEntry.snapshot_id) == newest.c.id)
+        .outerjoin(Model, col(Model.id) == col(LeaderboardEntry.model_id))
+        .where(col(Leaderboard.slug).in_(slugs))
+        .order_by(
+            col(Leaderboard.slug),
+            newest.c.newness,
+            col(LeaderboardEntry.rank),
+            col(Model.name),
+        )
+    )
+
+
+# Built once: /top runs this on every call, and a prebuilt statement skips the construction.
+_NEWEST_ENTRIES = _newest_entries_query(dated=False)
+_NEWEST_ENTRIES_DATED = _newest_entries_query(dated=True)
+
+
+async def newest_snapshot_entries(
+    session: AsyncSession,
+    *,
+    slugs: Sequence[str],
+    on_or_before: dt.date | None = None,
+    limit: int = 2,
+) -> list[BoardSnapshots]:
+    """Return the boards of these slugs (by slug), each with its newest snapshots and their rows.
+
+    One statement: /top reads its board, the snapshot it shows and the one before it at once.
+    The board is detached from the session: read it, never save it.
+    """
+    if not slugs:
+        return []
+    params: dict[str, object] = {"slugs": list(slugs), "limit": limit}
+    query = _NEWEST_ENTRIES
+    if on_or_before is not None:
+        query, params["on_or_before"] = _NEWEST_ENTRIES_DATED, on_or_before
+    rows = (await (await session.connection()).execute(query, params)).all()
+    found: list[BoardSnapshots] = []
+    for board_id, slug, name, description, snapshot_id, as_of, *entry in rows:
+        if not found or found[-1].board.id != board_id:
+            board = Leaderboard(id=board_id, slug=slug, name=name, description=description)
+            found.append(BoardSnapshots(board, []))
+        snapshots = found[-1].snapshots
+        if snapshot_id is None:
+            continue
+        if not snapshots or snapshots[-1].id != snapshot_id:
+            snapshots.append(SnapshotEntries(snapshot_id, as_of, []))
+        rank, model_id, model, score, speed, price = entry
+        if rank is not None:
+            snapshots[-1].rows.append(EntryRow(rank, model_id, model, score, speed, price))
+    return found
 
 
 @dataclass(frozen=True, slots=True)

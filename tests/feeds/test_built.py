@@ -32,3 +32,14 @@ def test_last_modified_holds_for_equal_bytes_and_moves_on_for_new_ones() -> None
     # not keep the old bytes.
     changed = Built.of(Rendered(b"two", "text/html", MOMENT), max_age=60, previous=first)
     assert changed.last_modified > first.last_modified
+
+
+def test_each_variant_states_its_own_length_and_a_304_none() -> None:
+    built = Built.of(
+        Rendered(b"<feed>" * 100 + b"</feed>", "application/atom+xml", MOMENT), max_age=60
+    )
+    for variant in (built.identity, built.gzipped):
+        assert variant.headers["Content-Length"] == str(len(variant.body))
+        assert "Content-Length" not in variant.not_modified_headers
+    assert built.gzipped.headers["Content-Encoding"] == "gzip"
+    assert "Content-Encoding" not in built.identity.headers

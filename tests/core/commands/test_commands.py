@@ -10,6 +10,7 @@ from core.commands import CommandContext, ask
 from core.commands.reply import ItemList, Table
 from core.ingest.store import ingest
 from storage import Database
+from storage.queries import leaderboards
 
 EXAMPLES = Path(__file__).resolve().parents[3] / "config" / "examples"
 
@@ -41,6 +42,28 @@ async def test_top_as_of_a_date_uses_that_snapshot(ctx: CommandContext) -> None:
     assert reply.title.endswith("2026-11-19")
     assert table.columns == ("#", "Model", "Score")
     assert table.rows[-1] == ("5", "Nimbus 7.5", "62")
+
+
+async def test_top_finds_a_board_by_name_slug_or_alias_alike(ctx: CommandContext) -> None:
+    by_slug = await ask(ctx, "/top swe-rebench 4")
+    for line in ("/top SWE 4", '/top "SWE-rebench" 4'):
+        reply = await ask(ctx, line)
+        assert (reply.kind, reply.title, reply.blocks) == ("answer", by_slug.title, by_slug.blocks)
+    by_name = await ask(ctx, '/top "artificial analysis intelligence index" 2')
+    assert by_name.title == "Artificial Analysis Intelligence Index — 2026-11-20"
+
+
+async def test_top_of_a_board_without_a_snapshot_says_so(ctx: CommandContext) -> None:
+    async with ctx.db.transaction() as session:
+        await leaderboards.save_leaderboard(
+            session, slug="fresh-board", name="Fresh Board", description=""
+        )
+    reply = await ask(ctx, "/top fresh-board")
+    assert (reply.kind, reply.title) == ("error", "Fresh Board has no snapshot yet.")
+    dated = await ask(ctx, "/top aa 3 2026-01-01")
+    assert dated.title == (
+        "Artificial Analysis Intelligence Index has no snapshot on or before 2026-01-01 yet."
+    )
 
 
 async def test_a_typo_gets_a_suggestion(ctx: CommandContext) -> None:
