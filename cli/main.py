@@ -166,29 +166,21 @@ def run() -> None:
 
     An empty database gets the example issues first, so there is something to read at once.
     """
-    from cli.service import Roles, run_service
+    from cli.service import Roles, run_service, serve_forever
 
     settings = get_settings()
     _configure_logging(settings)
-    _serve_forever(run_service(settings, Roles(), before_start=_load_examples_if_empty))
+    serve_forever(run_service(settings, Roles(), before_start=_load_examples_if_empty))
 
 
 @app.command()
 def worker() -> None:
     """Run the worker: Discord's gateway, Slack's Socket Mode, and digest delivery."""
-    from cli.service import Roles, run_service
+    from cli.service import Roles, run_service, serve_forever
 
     settings = get_settings()
     _configure_logging(settings)
-    _serve_forever(run_service(settings, Roles(web=False)))
-
-
-def _serve_forever(work: Coroutine[Any, Any, None]) -> None:
-    # uvloop answers about 40% more requests per second than the default loop on the web server.
-    import uvloop
-
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        runner.run(work)
+    serve_forever(run_service(settings, Roles(web=False)))
 
 
 async def _load_examples_if_empty(db: Database) -> None:
@@ -225,8 +217,9 @@ def db_current() -> None:
 
 @app.command()
 def serve() -> None:
-    """Serve the feeds (RSS, Atom, JSON Feed) and their pages on HOST:PORT."""
-    # Imported here: the web stack would slow every other command's start.
-    from cli.serve import serve as serve_feeds
+    """Serve the feeds and pages on HOST:PORT, and Slack's HTTP endpoints in HTTP mode."""
+    from cli.service import Roles, run_service, serve_forever
 
-    serve_feeds()
+    settings = get_settings()
+    _configure_logging(settings)
+    serve_forever(run_service(settings, Roles(chat=False, delivery=False)))

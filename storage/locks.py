@@ -35,3 +35,5 @@ async def exclusive(db: Database, name: str) -> AsyncIterator[bool]:
         finally:
             if held:
                 await conn.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock})
+            # End the transaction the statements began: the pool hands connections on as they are.
+            await conn.commit()
