@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from bot.discord.delivery import DiscordPoster, delivery_client  # noqa: E402
 from bot.discord.endpoints import use_api  # noqa: E402
 from bot.slack.delivery import SlackPoster  # noqa: E402
+from config import Settings  # noqa: E402
 from core import digest  # noqa: E402
 from core.delivery import Dispatcher, MemoryBudget  # noqa: E402
 from core.delivery.planner import plan  # noqa: E402
@@ -43,9 +44,12 @@ from tests.fakes.discord import FakeDiscord  # noqa: E402
 from tests.fakes.slack import FakeSlack  # noqa: E402
 
 EXAMPLE = ROOT / "config" / "examples" / "report-2026-11-20.txt"
+# The limits the fakes enforce (Discord's and Slack's own); the service paces itself by its
+# default settings, as it would in production.
 DISCORD_LIMIT = 50.0
 SLACK_PER_MINUTE = 300.0
 AIM = 0.9
+SETTINGS = Settings(_env_file=None)  # type: ignore[call-arg]
 
 
 async def subscribe_all(db: Database, platform: str, targets: list[tuple[str, str]]) -> None:
@@ -69,14 +73,15 @@ async def fresh_db(url: str | None, folder: Path, name: str) -> Database:
 
 
 def report(name: str, sent: int, seconds: float, limit: float, unit: str, counts: dict[str, int],
-           channels: list[str], limited: int) -> None:  # fmt: skip
+           channels: list[str], limited: dict[str, int]) -> None:  # fmt: skip
     rate = sent / seconds
     duplicates = sum(1 for c in channels if counts.get(c, 0) > 1)
     misses = sum(1 for c in channels if counts.get(c, 0) == 0)
     ok = rate / limit >= AIM and duplicates == 0 and misses == 0
+    refused = " ".join(f"{scope} {count}" for scope, count in limited.items())
     print(
         f"{name:8} {len(channels):>6,} channels  {seconds:7.1f} s  {rate:7.1f} {unit}  "
-        f"limit {limit:6.1f}  ratio {rate / limit:5.2f}  429s {limited:>4}  "
+        f"limit {limit:6.1f}  ratio {rate / limit:5.2f}  429s: {refused}  "
         f"duplicates {duplicates}  misses {misses}  {'ok' if ok else 'MISSED'}",
         flush=True,
     )
@@ -117,12 +122,14 @@ def _answer(fake: Any, command: str, argument: Any) -> Any:
         return targets
     if command == "discord-stats":
         counts = {c: len(fake.messages_in(c)) for c in argument}
-        return counts, len(fake.request_times("POST", "/channels/*")), fake.count_429s()
+        limited = {scope: fake.count_429s(scope) for scope in ("global", "user")}
+        return counts, len(fake.request_times("POST", "/channels/*")), limited
     if command == "slack-stats":
         counts: dict[str, int] = {}
         for team in fake.teams.values():
             counts.update(fake.deliveries(team))
-        return counts, len(fake.request_times("chat.postMessage")), fake.count_429s()
+        limited = {scope: fake.count_429s(scope) for scope in ("workspace", "channel")}
+        return counts, len(fake.request_times("chat.postMessage")), limited
     raise ValueError(command)
 
 
@@ -153,13 +160,19 @@ async def discord_run(url: str | None, folder: Path, channels: int) -> None:
         await subscribe_all(db, "discord", [(guild_id, c) for c in ids])
         use_api(fake.url)
         client = await delivery_client(token)
-        poster = DiscordPoster(client, MemoryBudget(), per_second=DISCORD_LIMIT)
-        dispatcher = Dispatcher(db, {"discord": poster}, public_url="https://report.example")
+        poster = DiscordPoster(
+            client, MemoryBudget(), per_second=SETTINGS.discord_requests_per_second
+        )
+        dispatcher = Dispatcher(
+            db, {"discord": poster}, public_url="https://report.example", concurrency=CONCURRENCY
+        )
         await plan(db, now=dt.datetime.now(dt.UTC))
         started = time.perf_counter()
         outcomes = await dispatcher.drain()
         seconds = time.perf_counter() - started
-        assert len(outcomes) == channels
+        assert len(outcomes) == channels, sorted({o.status: 0 for o in outcomes}.keys()) + [
+            len(outcomes)
+        ]
         # Every request counts against the global limit: posts, and threads if any.
         counts, requests, limited = fake.ask("discord-stats", ids)
         report("discord", requests, seconds, DISCORD_LIMIT, "req/s", counts, ids, limited)
@@ -184,14 +197,17 @@ async def slack_run(url: str | None, folder: Path, channels: int, workspaces: in
 
         poster = SlackPoster(
             tokens, MemoryBudget(), base_url=fake.url,
-            per_minute=SLACK_PER_MINUTE, channel_per_second=1.0,
+            per_minute=SETTINGS.slack_messages_per_minute,
+            channel_per_second=SETTINGS.slack_channel_messages_per_second,
         )  # fmt: skip
         dispatcher = Dispatcher(db, {"slack": poster}, public_url="https://report.example")
         await plan(db, now=dt.datetime.now(dt.UTC))
         started = time.perf_counter()
         outcomes = await dispatcher.drain()
         seconds = time.perf_counter() - started
-        assert len(outcomes) == channels
+        assert len(outcomes) == channels, sorted({o.status: 0 for o in outcomes}.keys()) + [
+            len(outcomes)
+        ]
         counts, sent, limited = fake.ask("slack-stats")
         limit = workspaces * SLACK_PER_MINUTE / 60
         report("slack", sent, seconds, limit, "msg/s", counts, [c for _, _, c in targets], limited)

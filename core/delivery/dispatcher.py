@@ -285,12 +285,16 @@ class Dispatcher:
                 await record()
             # Only the first message not yet recorded can have gone out unrecorded.
             in_doubt = delivery.in_doubt_since if index == len(delivery.posted) else None
-            # The wait for the budget comes before the lease is renewed and the post marked in
-            # doubt: once marked, the post goes out well within the lease.
+            # Marked in doubt (and the lease renewed) before waiting for the budget, so that the
+            # request goes out the moment its turn comes: pacing holds only if nothing lies between.
+            marked = self.clock()
+            await self._write(deliveries.begin_part, delivery.id, now=marked, lease=self.lease)
             await poster.pace(target)
-            await self._write(
-                deliveries.begin_part, delivery.id, now=self.clock(), lease=self.lease
-            )
+            if self.clock() - marked > self.lease / 4:
+                # A long wait: renew the lease first, or another process may have taken over.
+                await self._write(
+                    deliveries.begin_part, delivery.id, now=self.clock(), lease=self.lease
+                )
             marker = f"{delivery.id}.{index}.{message.fingerprint[:8]}"
             message_id = await poster.send(
                 target,
