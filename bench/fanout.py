@@ -163,16 +163,12 @@ async def discord_run(url: str | None, folder: Path, channels: int) -> None:
         poster = DiscordPoster(
             client, MemoryBudget(), per_second=SETTINGS.discord_requests_per_second
         )
-        dispatcher = Dispatcher(
-            db, {"discord": poster}, public_url="https://report.example", concurrency=CONCURRENCY
-        )
+        dispatcher = Dispatcher(db, {"discord": poster}, public_url="https://report.example")
         await plan(db, now=dt.datetime.now(dt.UTC))
         started = time.perf_counter()
         outcomes = await dispatcher.drain()
         seconds = time.perf_counter() - started
-        assert len(outcomes) == channels, sorted({o.status: 0 for o in outcomes}.keys()) + [
-            len(outcomes)
-        ]
+        assert len(outcomes) == channels
         # Every request counts against the global limit: posts, and threads if any.
         counts, requests, limited = fake.ask("discord-stats", ids)
         report("discord", requests, seconds, DISCORD_LIMIT, "req/s", counts, ids, limited)
@@ -205,9 +201,7 @@ async def slack_run(url: str | None, folder: Path, channels: int, workspaces: in
         started = time.perf_counter()
         outcomes = await dispatcher.drain()
         seconds = time.perf_counter() - started
-        assert len(outcomes) == channels, sorted({o.status: 0 for o in outcomes}.keys()) + [
-            len(outcomes)
-        ]
+        assert len(outcomes) == channels
         counts, sent, limited = fake.ask("slack-stats")
         limit = workspaces * SLACK_PER_MINUTE / 60
         report("slack", sent, seconds, limit, "msg/s", counts, [c for _, _, c in targets], limited)
