@@ -163,7 +163,10 @@ async def discord_run(url: str | None, folder: Path, channels: int) -> None:
         poster = DiscordPoster(
             client, MemoryBudget(), per_second=SETTINGS.discord_requests_per_second
         )
-        dispatcher = Dispatcher(db, {"discord": poster}, public_url="https://report.example")
+        dispatcher = Dispatcher(
+            db, {"discord": poster}, public_url="https://report.example",
+            concurrency=SETTINGS.delivery_concurrency,
+        )  # fmt: skip
         await plan(db, now=dt.datetime.now(dt.UTC))
         started = time.perf_counter()
         outcomes = await dispatcher.drain()
@@ -196,7 +199,10 @@ async def slack_run(url: str | None, folder: Path, channels: int, workspaces: in
             per_minute=SETTINGS.slack_messages_per_minute,
             channel_per_second=SETTINGS.slack_channel_messages_per_second,
         )  # fmt: skip
-        dispatcher = Dispatcher(db, {"slack": poster}, public_url="https://report.example")
+        dispatcher = Dispatcher(
+            db, {"slack": poster}, public_url="https://report.example",
+            concurrency=SETTINGS.delivery_concurrency,
+        )  # fmt: skip
         await plan(db, now=dt.datetime.now(dt.UTC))
         started = time.perf_counter()
         outcomes = await dispatcher.drain()

@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         default=300.0, ge=5, description="How long a worker holds a delivery before others may."
     )
     delivery_concurrency: int = Field(
-        default=64, ge=1, le=1000, description="Deliveries under way at once in one process."
+        default=256, ge=1, le=2000, description="Deliveries under way at once in one process."
     )
     rate_limit_backend: Literal["auto", "memory", "database", "redis"] = Field(
         default="auto", description="Where request budgets are kept, shared between processes."

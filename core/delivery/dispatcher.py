@@ -77,7 +77,7 @@ class Dispatcher:
         posters: Mapping[str, Poster],
         *,
         public_url: str,
-        concurrency: int = 64,
+        concurrency: int = 256,
         owner: str | None = None,
         clock: Callable[[], dt.datetime] = _utcnow,
         lease: dt.timedelta = LEASE,
