@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from rapidfuzz import fuzz, process
+from sqlalchemy import Connection, text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.dialect import dialect_name
+from storage import search_index as ix
 from storage.tables import Paper
 
 # Names of the objects the migrations create outside the ORM's metadata.
-SEARCH_OBJECTS = frozenset({"paper_fts", "search_vector", "ix_paper_search_vector"})
+SEARCH_OBJECTS = frozenset(
+    {
+        "paper_fts",
+        "search_vector",
+        "ix_paper_search_vector",
+        *ix.SEARCH_TABLES,
+        "ix_search_term_word",
+        "ix_search_champion_rank",
+        "ix_search_champion_paper",
+    }
+)
 
 # Marks around a matched term in an extract; private-use characters that imports strip from text.
 MARK_START = "\ue000"
@@ -111,71 +125,270 @@ class PaperHit:
     extract: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    category: str | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+
+    def sql(self, table: str) -> tuple[str, dict[str, object]]:
+        clauses, params = [], {}
+        if self.category is not None:
+            clauses.append(f"{table}.category = :category")
+            params["category"] = self.category
+        if self.since is not None:
+            clauses.append(f"{table}.first_seen_at >= :since")
+            params["since"] = self.since
+        if self.until is not None:
+            clauses.append(f"{table}.first_seen_at < :until")
+            params["until"] = self.until
+        return "".join(f" AND {clause}" for clause in clauses), params
+
+    @property
+    def any(self) -> bool:
+        return not (self.category is None and self.since is None and self.until is None)
+
+
+# Champions read per term when several terms are searched together.
+QUERY_CHAMPIONS = 40
+# Words of an extract, around the first match.
+EXTRACT_WORDS = 28
+
+
 async def search_papers(
-    session: AsyncSession, *, query: str, category: str | None = None, limit: int = 5
+    session: AsyncSession,
+    *,
+    query: str,
+    category: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 5,
 ) -> list[PaperHit]:
-    """Return the papers that best match `query`, all its words first, then any of them."""
+    """Return the papers that best match `query`, all its words first, then any of them.
+
+    `since` and `until` bound the time a paper was first seen (until is exclusive).
+    """
     terms = query_terms(query)
     if not terms or limit <= 0:
         return []
-    search = _search_sqlite if dialect_name(session) == "sqlite" else _search_postgres
-    hits = await search(session, terms, category, limit, "AND")
-    if not hits and len(terms) > 1:
-        hits = await search(session, terms, category, limit, "OR")
-    return hits
-
-
-async def _search_sqlite(
-    session: AsyncSession, terms: list[str], category: str | None, limit: int, joiner: str
-) -> list[PaperHit]:
-    # Each term is quoted, so FTS5 sees plain strings and never an operator or a column filter.
-    match = f" {joiner} ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    sql = (
-        "SELECT paper_fts.rowid AS id, snippet(paper_fts, 1, :start, :end, '…', 28) AS extract "
-        "FROM paper_fts JOIN paper ON paper.id = paper_fts.rowid "
-        "WHERE paper_fts MATCH :match AND (:category IS NULL OR paper.category = :category) "
-        "ORDER BY bm25(paper_fts, 8.0, 1.0), paper.id DESC LIMIT :limit"
-    )
-    params = {
-        "match": match,
-        "category": category,
-        "limit": limit,
-        "start": MARK_START,
-        "end": MARK_END,
-    }
-    rows = (await (await session.connection()).execute(text(sql), params)).all()
-    return await _hits(session, [(row.id, row.extract) for row in rows])
-
-
-async def _search_postgres(
-    session: AsyncSession, terms: list[str], category: str | None, limit: int, joiner: str
-) -> list[PaperHit]:
-    # to_tsquery is only ever given words that \w+ matched, each quoted, so it cannot fail.
-    operator = " & " if joiner == "AND" else " | "
-    tsquery = operator.join("'" + term.replace("'", "''") + "'" for term in terms)
-    sql = (
-        "SELECT top.id, ts_headline('english', top.abstract, q, :options) AS extract FROM ("
-        "  SELECT paper.id, paper.abstract, ts_rank_cd(search_vector, q) AS rank, q"
-        "  FROM paper, to_tsquery('english', :tsquery) AS q"
-        "  WHERE search_vector @@ q AND (CAST(:category AS text) IS NULL OR category = :category)"
-        "  ORDER BY rank DESC, paper.id DESC LIMIT :limit"
-        ") AS top ORDER BY top.rank DESC, top.id DESC"
-    )
-    options = (
-        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
-        "ShortWord=3, MaxFragments=1, FragmentDelimiter=…"
-    )
-    params = {"tsquery": tsquery, "category": category, "limit": limit, "options": options}
-    rows = (await (await session.connection()).execute(text(sql), params)).all()
-    return await _hits(session, [(row.id, row.extract) for row in rows])
-
-
-async def _hits(session: AsyncSession, ranked: list[tuple[int, str]]) -> list[PaperHit]:
+    filters = _Filters(category, since, until)
+    connection = await session.connection()
+    ranked = await connection.run_sync(_search, terms, filters, limit)
     if not ranked:
         return []
-    ids = [paper_id for paper_id, _ in ranked]
     papers = {
         paper.id: paper
-        for paper in (await session.exec(select(Paper).where(Paper.id.in_(ids)))).all()  # type: ignore[union-attr]
+        for paper in (await session.exec(select(Paper).where(Paper.id.in_(ranked)))).all()  # type: ignore[union-attr]
     }
-    return [PaperHit(papers[paper_id], extract) for paper_id, extract in ranked]
+    keys = {ix.term_of(term) for term in terms}
+    return [
+        PaperHit(papers[paper_id], extract(papers[paper_id].abstract, keys))
+        for paper_id in ranked
+        if paper_id in papers
+    ]
+
+
+async def suggest_query(session: AsyncSession, *, query: str) -> str | None:
+    """Return `query` with unknown words replaced by close known ones, or None if none is close."""
+    terms = query_terms(query)
+    if not terms:
+        return None
+    connection = await session.connection()
+    result: str | None = await connection.run_sync(_suggest, terms)
+    return result
+
+
+def extract(abstract: str, keys: set[str]) -> str:
+    """Return a few words of `abstract` around its first match, the matched words marked."""
+    tokens = list(re.finditer(r"[^\W_]+", abstract))
+    if not tokens:
+        return ""
+    stems = ix.stems(match.group().lower() for match in tokens)
+    hits = [i for i, match in enumerate(tokens) if stems[match.group().lower()] in keys]
+    start = max(0, hits[0] - EXTRACT_WORDS // 4) if hits else 0
+    end = min(len(tokens), start + EXTRACT_WORDS)
+    marked = set(hits)
+    parts = []
+    position = tokens[start].start()
+    for i in range(start, end):
+        match = tokens[i]
+        parts.append(abstract[position : match.start()])
+        word = match.group()
+        parts.append(f"{MARK_START}{word}{MARK_END}" if i in marked else word)
+        position = match.end()
+    if end == len(tokens):
+        parts.append(abstract[position:])
+    text_ = "".join(parts).strip()
+    return ("…" if start else "") + text_ + ("…" if end < len(tokens) else "")
+
+
+def _search(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
+    stems = ix.stems(term.lower() for term in terms)
+    keys = list(dict.fromkeys(stems[term.lower()] for term in terms))
+    known = _term_rows(conn, keys)
+    surface = {stems[term.lower()]: term for term in terms}
+    ranked = _ranked(conn, terms, surface, known, filters, limit, every=True)
+    if not ranked and len(keys) > 1:
+        ranked = _ranked(conn, terms, surface, known, filters, limit, every=False)
+    return ranked
+
+
+def _term_rows(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
+    params = {f"t{i}": key for i, key in enumerate(keys)}
+    names = ", ".join(f":{name}" for name in params)
+    rows = conn.execute(
+        text(f"SELECT term, df, listed FROM search_term WHERE term IN ({names})"), params
+    )
+    return {row.term: (int(row.df), int(row.listed)) for row in rows}
+
+
+def _ranked(
+    conn: Connection,
+    terms: list[str],
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    keys = list(surface)
+    listed = [key for key in keys if known.get(key, (0, 0))[1] > 0]
+    if every:
+        # One rare word bounds the matches, so full ranking is cheap and exact.
+        cheap = min(known.get(key, (0, 0))[0] for key in keys) <= ix.FULL_RANK_LIMIT
+    else:
+        cheap = sum(known.get(key, (0, 0))[0] for key in keys) <= 2 * ix.FULL_RANK_LIMIT
+    if cheap or not listed:
+        return _full_rank(conn, terms, filters, limit, every=every)
+    ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
+    if len(ranked) < limit:
+        # The lists hold too few papers that pass the filters: rank every match instead.
+        return _full_rank(conn, terms, filters, limit, every=every)
+    return ranked
+
+
+def _champion_rank(
+    conn: Connection,
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    keys = list(surface)
+    depth = ix.CHAMPIONS if len(keys) == 1 else QUERY_CHAMPIONS
+    candidates: dict[int, None] = {}
+    for key in keys:
+        if known.get(key, (0, 0))[1] > 0:
+            ids = _champions(conn, key, depth)
+        else:
+            ids = ix.top_ids(conn, surface[key], depth)
+        candidates.update(dict.fromkeys(ids))
+    where, params = filters.sql("paper")
+    if len(keys) == 1:
+        # One term: its list is already in BM25 order; only the filters remain to apply.
+        ordered = list(candidates)
+        if filters.any:
+            passing = set(_filtered(conn, ordered, where, params))
+            ordered = [paper_id for paper_id in ordered if paper_id in passing]
+        return ordered[:limit]
+    docs = ix.documents(conn, _filtered(conn, list(candidates), where, params))
+    counts, _ = ix.count(docs)
+    total, average = ix.stats(conn)
+    weights = {key: ix.idf(total, known.get(key, (0, 0))[0]) for key in keys}
+    scored = []
+    for doc, c in zip(docs, counts, strict=True):
+        present = [key for key in keys if key in c.title or key in c.abstract]
+        if not present or (every and len(present) < len(keys)):
+            continue
+        score = sum(
+            weights[key] * ix.impact(c.title[key], c.abstract[key], c.length, average)
+            for key in present
+        )
+        scored.append((score, doc.id))
+    scored.sort(reverse=True)
+    return [paper_id for _, paper_id in scored[:limit]]
+
+
+def _champions(conn: Connection, key: str, depth: int) -> list[int]:
+    rows = conn.execute(
+        text(
+            "SELECT paper_id FROM search_champion WHERE term = :term "
+            "ORDER BY impact DESC, paper_id DESC LIMIT :depth"
+        ),
+        {"term": key, "depth": depth},
+    )
+    return [row[0] for row in rows]
+
+
+def _filtered(
+    conn: Connection, ids: Sequence[int], where: str, params: dict[str, object]
+) -> list[int]:
+    if not ids:
+        return []
+    if not where:
+        return list(ids)
+    named = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
+    names = ", ".join(f":{name}" for name in named)
+    rows = conn.execute(
+        text(f"SELECT id FROM paper WHERE id IN ({names}){where}"), {**named, **params}
+    )
+    return [row[0] for row in rows]
+
+
+def _full_rank(
+    conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
+) -> list[int]:
+    where, params = filters.sql("paper")
+    sql: str
+    values: dict[str, Any]
+    if conn.dialect.name == "sqlite":
+        # Each term is quoted, so FTS5 sees plain strings and never an operator or a column filter.
+        joiner = " AND " if every else " OR "
+        match = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
+        sql = (
+            "SELECT paper_fts.rowid FROM paper_fts JOIN paper ON paper.id = paper_fts.rowid "
+            f"WHERE paper_fts MATCH :match{where} "
+            "ORDER BY bm25(paper_fts, 8.0, 1.0), paper_fts.rowid DESC LIMIT :limit"
+        )
+        values = {"match": match}
+    else:
+        # websearch_to_tsquery never raises on what a person types; the words are joined plainly.
+        joiner = " " if every else " or "
+        sql = (
+            "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
+            f"WHERE search_vector @@ q{where} "
+            "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+        )
+        values = {"match": joiner.join(terms)}
+    rows = conn.execute(text(sql), {**values, **params, "limit": limit})
+    return [row[0] for row in rows]
+
+
+def _suggest(conn: Connection, terms: list[str]) -> str | None:
+    stems = ix.stems(term.lower() for term in terms)
+    known = _term_rows(conn, [stems[term.lower()] for term in terms])
+    changed = False
+    words = []
+    for term in terms:
+        if stems[term.lower()] in known or not term[:1].isalnum():
+            words.append(term)
+            continue
+        first = term[:1].lower()
+        rows = conn.execute(
+            text(
+                "SELECT word FROM search_term WHERE word >= :low AND word < :high "
+                "ORDER BY df DESC LIMIT 5000"
+            ),
+            {"low": first, "high": first + "\U0010ffff"},
+        )
+        choices = [row[0] for row in rows]
+        best = process.extractOne(term.lower(), choices, scorer=fuzz.ratio, score_cutoff=75)
+        if best is None:
+            words.append(term)
+            continue
+        words.append(best[0])
+        changed = True
+    return " ".join(words) if changed else None

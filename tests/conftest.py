@@ -31,6 +31,9 @@ EXAMPLES = PROJECT / "config" / "examples"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 BACKENDS = ["sqlite", *(["postgresql"] if POSTGRES_URL else [])]
 TABLES = (
+    "search_champion",
+    "search_term",
+    "search_stats",
     "slack_installations",
     "slack_bots",
     "slack_oauth_states",
