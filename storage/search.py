@@ -132,7 +132,8 @@ class _Filters:
     until: dt.datetime | None
 
     def sql(self, table: str) -> tuple[str, dict[str, object]]:
-        clauses, params = [], {}
+        clauses: list[str] = []
+        params: dict[str, object] = {}
         if self.category is not None:
             clauses.append(f"{table}.category = :category")
             params["category"] = self.category
@@ -203,8 +204,9 @@ def extract(abstract: str, keys: set[str]) -> str:
     tokens = list(re.finditer(r"[^\W_]+", abstract))
     if not tokens:
         return ""
-    stems = ix.stems(match.group().lower() for match in tokens)
-    hits = [i for i, match in enumerate(tokens) if stems[match.group().lower()] in keys]
+    folded = [ix.fold(match.group()) for match in tokens]
+    stems = ix.stems(folded)
+    hits = [i for i, word in enumerate(folded) if stems[word] in keys]
     start = max(0, hits[0] - EXTRACT_WORDS // 4) if hits else 0
     end = min(len(tokens), start + EXTRACT_WORDS)
     marked = set(hits)
@@ -223,10 +225,9 @@ def extract(abstract: str, keys: set[str]) -> str:
 
 
 def _search(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
-    stems = ix.stems(term.lower() for term in terms)
-    keys = list(dict.fromkeys(stems[term.lower()] for term in terms))
-    known = _term_rows(conn, keys)
-    surface = {stems[term.lower()]: term for term in terms}
+    keys = [ix.term_of(term) for term in terms]
+    known = _term_rows(conn, list(dict.fromkeys(keys)))
+    surface = dict(zip(keys, terms, strict=True))
     ranked = _ranked(conn, terms, surface, known, filters, limit, every=True)
     if not ranked and len(keys) > 1:
         ranked = _ranked(conn, terms, surface, known, filters, limit, every=False)
@@ -315,8 +316,9 @@ def _champion_rank(
 def _champions(conn: Connection, key: str, depth: int) -> list[int]:
     rows = conn.execute(
         text(
-            "SELECT paper_id FROM search_champion WHERE term = :term "
-            "ORDER BY impact DESC, paper_id DESC LIMIT :depth"
+            "SELECT c.paper_id FROM search_champion c JOIN search_term t ON t.term = c.term "
+            "WHERE c.term = :term AND c.impact >= t.floor "
+            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth"
         ),
         {"term": key, "depth": depth},
     )
@@ -368,15 +370,14 @@ def _full_rank(
 
 
 def _suggest(conn: Connection, terms: list[str]) -> str | None:
-    stems = ix.stems(term.lower() for term in terms)
-    known = _term_rows(conn, [stems[term.lower()] for term in terms])
+    known = _term_rows(conn, [ix.term_of(term) for term in terms])
     changed = False
     words = []
     for term in terms:
-        if stems[term.lower()] in known or not term[:1].isalnum():
+        if ix.term_of(term) in known or not term[:1].isalnum():
             words.append(term)
             continue
-        first = term[:1].lower()
+        first = ix.fold(term)[:1]
         rows = conn.execute(
             text(
                 "SELECT word FROM search_term WHERE word >= :low AND word < :high "
@@ -385,7 +386,7 @@ def _suggest(conn: Connection, terms: list[str]) -> str | None:
             {"low": first, "high": first + "\U0010ffff"},
         )
         choices = [row[0] for row in rows]
-        best = process.extractOne(term.lower(), choices, scorer=fuzz.ratio, score_cutoff=75)
+        best = process.extractOne(ix.fold(term), choices, scorer=fuzz.ratio, score_cutoff=75)
         if best is None:
             words.append(term)
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -92,14 +93,24 @@ def stems(words: Iterable[str]) -> dict[str, str]:
     return _STEMS.mapping(words)
 
 
+def fold(value: str) -> str:
+    """Return `value` lower-cased and without diacritics, as the FTS5 tokenizer folds it."""
+    value = value.lower()
+    if value.isascii():
+        return value
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
 def words(value: str) -> list[str]:
-    """Return the lower-cased words of `value`, as the index tokenizer splits them."""
-    return _TOKEN.findall(value.lower())
+    """Return the folded words of `value`, as the index tokenizer splits them."""
+    return _TOKEN.findall(fold(value))
 
 
 def term_of(word: str) -> str:
     """Return the index term of one word."""
-    return _STEMS.mapping([word.lower()])[word.lower()]
+    folded = fold(word)
+    return _STEMS.mapping([folded])[folded]
 
 
 def count(docs: Sequence[Doc]) -> tuple[list[Counts], dict[str, str]]:
@@ -165,6 +176,8 @@ def index_changes(conn: Connection, added: Sequence[Doc], removed: Sequence[Doc]
         ),
         {"docs": len(added) - len(removed), "tokens": tokens},
     )
+    if removed:
+        _forget(conn, [doc.id for doc in removed])
     frequent = {
         row.term: row.floor
         for row in conn.execute(
@@ -172,8 +185,6 @@ def index_changes(conn: Connection, added: Sequence[Doc], removed: Sequence[Doc]
             {"limit": FULL_RANK_LIMIT},
         )
     }
-    if removed:
-        _forget(conn, [doc.id for doc in removed])
     changes = [
         {"term": term, "word": surface.get(term, term), "df": change}
         for term, change in delta.items()
@@ -213,8 +224,13 @@ def _forget(conn: Connection, ids: Sequence[int]) -> None:
             ),
             {"term": term},
         )
+    # Only entries at or above the floor are sure to be the term's best; too few, and it is rebuilt.
     conn.execute(
-        text("UPDATE search_term SET listed = 0, floor = 0 WHERE listed > 0 AND listed < :half"),
+        text(
+            "UPDATE search_term SET listed = 0, floor = 0 WHERE listed > 0 AND (SELECT count(*) "
+            "FROM search_champion c WHERE c.term = search_term.term "
+            "AND c.impact >= search_term.floor) < :half"
+        ),
         {"half": CHAMPIONS // 2},
     )
     conn.execute(
@@ -255,13 +271,14 @@ def _add_champions(
         title, abstract, length = c.title, c.abstract, c.length
         for term in (title.keys() | abstract.keys()) & keys:
             weight = impact(title[term], abstract[term], length, average)
-            if weight > frequent[term]:
+            if weight >= frequent[term]:
                 rows.append({"term": term, "paper_id": doc.id, "impact": weight})
     if not rows:
         return
     conn.execute(
         text(
-            "INSERT INTO search_champion (term, paper_id, impact) VALUES (:term, :paper_id, :impact)"
+            "INSERT INTO search_champion (term, paper_id, impact) "
+            "VALUES (:term, :paper_id, :impact)"
         ),
         rows,
     )
@@ -278,8 +295,11 @@ def _build_new_lists(conn: Connection, average: float) -> None:
         text("SELECT term, word FROM search_term WHERE df > :limit AND listed = 0"),
         {"limit": FULL_RANK_LIMIT},
     ).all()
+    # FTS5's bm25 orders a word's matches as the impacts do, so its top is the list; ts_rank
+    # orders them differently, so PostgreSQL's top is widened and re-ordered by impact.
+    depth = CHAMPIONS if conn.dialect.name == "sqlite" else TRIM_AT
     for term, word in crossing:
-        ids = top_ids(conn, word, CHAMPIONS)
+        ids = top_ids(conn, word, depth)
         docs = _docs(conn, ids)
         counts, _ = count(docs)
         rows = [
@@ -299,13 +319,13 @@ def _build_new_lists(conn: Connection, average: float) -> None:
                 ),
                 rows,
             )
-        full = len(rows) >= CHAMPIONS
+        impacts = sorted((float(row["impact"]) for row in rows), reverse=True)
         conn.execute(
             text("UPDATE search_term SET listed = :listed, floor = :floor WHERE term = :term"),
             {
                 "term": term,
                 "listed": max(len(rows), 1),
-                "floor": min(row["impact"] for row in rows) if rows and full else 0.0,
+                "floor": impacts[CHAMPIONS - 1] if len(impacts) >= CHAMPIONS else 0.0,
             },
         )
 
@@ -379,9 +399,7 @@ def rebuild(conn: Connection, batch: int = 5000) -> None:
     last = 0
     while True:
         rows = conn.execute(
-            text(
-                "SELECT id, title, abstract FROM paper WHERE id > :last ORDER BY id LIMIT :batch"
-            ),
+            text("SELECT id, title, abstract FROM paper WHERE id > :last ORDER BY id LIMIT :batch"),
             {"last": last, "batch": batch},
         ).all()
         if not rows:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import search_index
 from storage.dialect import dialect_name, insert_for
 from storage.identity import normalise_title, paper_key
-from storage import search_index
 from storage.search import query_terms
 from storage.tables import Paper, utcnow
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from storage import Database
 from storage.queries.papers import PaperInput, upsert_papers
-from storage.search import MARK_END, MARK_START, query_terms, search_papers
+from storage.search import MARK_END, MARK_START, query_terms, search_papers, suggest_query
 
 PAPERS = [
     PaperInput(
@@ -88,3 +90,28 @@ def test_query_terms_keep_words_and_drop_syntax() -> None:
     assert query_terms('"foo" AND bar*') == ["foo", "bar"]
     assert query_terms("🚀 (") == []
     assert query_terms("the and") == ["the", "and"]
+
+
+async def test_a_date_range_narrows_the_search(db: Database) -> None:
+    old = dt.datetime(2025, 1, 10, tzinfo=dt.UTC)
+    new = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=[PAPERS[0]], first_seen=old)
+        await upsert_papers(session, papers=[PAPERS[1]], first_seen=new)
+    async with db.session() as session:
+        recent = await search_papers(
+            session, query="batching", since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), limit=5
+        )
+        earlier = await search_papers(
+            session, query="batching", until=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), limit=5
+        )
+    assert [hit.paper.title for hit in recent] == ["Sparse Experts at Scale"]
+    assert [hit.paper.title for hit in earlier] == ["Dynamic Batching for Serving"]
+
+
+async def test_a_misspelt_word_gets_a_suggestion(stored: Database) -> None:
+    async with stored.session() as session:
+        assert await search_papers(session, query="batchnig", limit=5) == []
+        assert await suggest_query(session, query="dynamic batchnig") == "dynamic batch"
+        assert await suggest_query(session, query="batching") is None
+        assert await suggest_query(session, query="zzzzqqq") is None
