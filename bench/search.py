@@ -31,8 +31,9 @@ import time
 from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -170,15 +171,16 @@ async def quality(db: Database, sample: list[str]) -> tuple[float, float, int]:
             conn = await session.connection()
             terms = search_module.query_terms(query)
             filters = search_module._Filters(None, None, None)
-            full = await conn.run_sync(
-                lambda c: (
-                    search_module._full_rank(c, terms, filters, 10, every=True)
-                    or search_module._full_rank(c, terms, filters, 10, every=False)
-                )
-            )
+            full = await conn.run_sync(_full_ranking, terms, filters)
         overlaps.append(len(set(ours) & set(full)) / max(len(full), 1))
         exact += ours == full
     return statistics.mean(overlaps), exact / len(sample), len(sample)
+
+
+def _full_ranking(conn: Connection, terms: list[str], filters: Any) -> list[int]:
+    return search_module._full_rank(
+        conn, terms, filters, 10, every=True
+    ) or search_module._full_rank(conn, terms, filters, 10, every=False)
 
 
 def peak_mb() -> float:

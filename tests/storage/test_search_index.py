@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Result, text
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import Database
 from storage import search as search_module
@@ -43,6 +45,10 @@ async def relevance(db: Database) -> Database:
     async with db.transaction() as session:
         await upsert_papers(session, papers=RELEVANCE)
     return db
+
+
+async def _sql(session: AsyncSession, sql: str) -> Result[Any]:
+    return await (await session.connection()).execute(text(sql))
 
 
 async def _listed(db: Database, term: str) -> int:
@@ -207,10 +213,13 @@ async def test_lists_stay_in_step_through_imports_updates_and_deletes(
 
 
 async def test_a_rolled_back_import_leaves_the_index_untouched(db: Database) -> None:
-    with pytest.raises(RuntimeError):
+    async def abandoned() -> None:
         async with db.transaction() as session:
             await upsert_papers(session, papers=RELEVANCE)
             raise RuntimeError("abandon the import")
+
+    with pytest.raises(RuntimeError):
+        await abandoned()
     async with db.session() as session:
         terms = (
             await (await session.connection()).execute(text("SELECT count(*) FROM search_term"))
@@ -222,7 +231,7 @@ async def test_a_rolled_back_import_leaves_the_index_untouched(db: Database) -> 
 OPERATORS = ['"', "AND", "OR", "NOT", "NEAR", "*", "-", ":", "(", ")", "^", "'", "&", "|", "!"]
 QUERY = st.lists(
     st.one_of(
-        st.sampled_from(WORDS + ["kernel", "attention", "Kernel"] + OPERATORS),
+        st.sampled_from([*WORDS, "kernel", "attention", "Kernel", *OPERATORS]),
         st.text(max_size=6),
         st.text(alphabet="αβγ日本語🚀é\u0301", max_size=4),
     ),
