@@ -72,7 +72,7 @@ def corpus(count: int, seed: int = 11) -> Iterator[list[tuple[PaperInput, dt.dat
     words, weights = vocabulary(seed)
     # Papers are cut from a long Zipf-drawn stream at random places: cheap, yet each word keeps
     # its frequency and every paper its own mix.
-    stream = rng.choices(words, cum_weights=weights, k=4_000_000)
+    stream = rng.choices(words, cum_weights=weights, k=1_000_000)
     span = len(stream) - 200
     seconds = 3 * 365 * 86400
     for start in range(0, count, BATCH):
@@ -124,7 +124,8 @@ async def import_corpus(db: Database, count: int) -> tuple[float, float]:
 
 async def vocabulary_df(db: Database) -> dict[str, int]:
     async with db.session() as session:
-        rows = (await session.execute(text("SELECT word, df FROM search_term"))).all()
+        conn = await session.connection()
+        rows = (await conn.execute(text("SELECT word, df FROM search_term"))).all()
     return {word: int(df) for word, df in rows}
 
 
@@ -132,7 +133,8 @@ async def size_bytes(db: Database, path: Path | None) -> int:
     if path is not None:
         return sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
     async with db.session() as session:
-        value = (await session.execute(text("SELECT pg_database_size(current_database())"))).one()
+        conn = await session.connection()
+        value = (await conn.execute(text("SELECT pg_database_size(current_database())"))).one()
     return int(value[0])
 
 
@@ -190,8 +192,10 @@ def peak_mb() -> float:
 async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
     path: Path | None = None
     scratch = None
+    reuse = False
     if backend == "sqlite":
-        path = folder / "search.db"
+        path = Path(args.sqlite_path) if args.sqlite_path else folder / "search.db"
+        reuse = path.exists()
         url = f"sqlite:///{path}"
     else:
         scratch = f"ir_bench_search_{os.getpid()}"
@@ -200,13 +204,14 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
     db = Database(url)
     try:
         await upgrade(db)
-        storage_s, wall_s = await import_corpus(db, args.papers)
-        size = await size_bytes(db, path)
         print(f"\n[{backend}] {args.papers:,} papers")
-        print(
-            f"  import: {storage_s:.1f} s in storage ({wall_s:.1f} s with generation)"
-            + (f"   aim <= 180 s: {storage_s / 180:.2f} of it" if backend == "sqlite" else "")
-        )
+        if reuse:
+            print(f"  import: skipped, reusing {path}")
+        else:
+            storage_s, wall_s = await import_corpus(db, args.papers)
+            aim = f"   aim <= 180 s: {storage_s / 180:.2f} of it" if backend == "sqlite" else ""
+            print(f"  import: {storage_s:.1f} s in storage ({wall_s:.1f} s with generation){aim}")
+        size = await size_bytes(db, path)
         print(f"  database size: {size / 2**20:,.0f} MiB")
         print(f"  peak memory after import: {peak_mb():.0f} MB")
         doc_freq = await vocabulary_df(db)
@@ -218,13 +223,16 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
             f"median matches {statistics.median(counts):,.0f}, max {max(counts):,}"
         )
         await timed(db, query_set)  # warm the cache
-        times = sorted(await timed(db, query_set))
+        raw = await timed(db, query_set)
+        slowest = sorted(zip(raw, query_set, counts, strict=True), reverse=True)[:5]
+        times = sorted(raw)
         p50 = times[len(times) // 2]
         p99 = times[min(len(times) - 1, int(len(times) * 0.99))]
         print(
             f"  search top 10: p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {times[-1]:.2f} ms"
             f"   (p99 {p99 / AIM_MS:.2f} of the {AIM_MS:.0f} ms aim)"
         )
+        print("  slowest: " + "; ".join(f"{q!r} ({c:,} matches) {t:.1f} ms" for t, q, c in slowest))
         rng = random.Random(3)
         sample = rng.sample(query_set, min(args.quality, len(query_set)))
         overlap, same, compared = await quality(db, sample)
@@ -254,6 +262,7 @@ def main() -> None:
     parser.add_argument("--papers", type=int, default=1_000_000)
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--sqlite-path", help="keep the SQLite database here; reused if it exists")
     parser.add_argument("--quality", type=int, default=60, help="queries compared with full rank")
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)

@@ -292,25 +292,33 @@ def _add_champions(
 def _build_new_lists(conn: Connection, average: float) -> None:
     # A term that just became frequent gets its list from one full ranking of its matches.
     crossing = conn.execute(
-        text("SELECT term, word FROM search_term WHERE df > :limit AND listed = 0"),
+        text("SELECT term, word, df FROM search_term WHERE df > :limit AND listed = 0"),
         {"limit": FULL_RANK_LIMIT},
     ).all()
     # FTS5's bm25 orders a word's matches as the impacts do, so its top is the list; ts_rank
     # orders them differently, so PostgreSQL's top is widened and re-ordered by impact.
-    depth = CHAMPIONS if conn.dialect.name == "sqlite" else TRIM_AT
-    for term, word in crossing:
-        ids = top_ids(conn, word, depth)
-        docs = _docs(conn, ids)
-        counts, _ = count(docs)
-        rows = [
-            {
-                "term": term,
-                "paper_id": doc.id,
-                "impact": impact(c.title[term], c.abstract[term], c.length, average),
-            }
-            for doc, c in zip(docs, counts, strict=True)
-            if term in c.title or term in c.abstract
-        ]
+    sqlite = conn.dialect.name == "sqlite"
+    docs_total, _ = stats(conn)
+    for term, word, df in crossing:
+        if sqlite:
+            # bm25 is the term's idf times its impact, so the impact needs no re-tokenizing.
+            weight = idf(docs_total, df)
+            rows = [
+                {"term": term, "paper_id": paper_id, "impact": -score / weight}
+                for paper_id, score in _top_scored(conn, word, CHAMPIONS)
+            ]
+        else:
+            docs = _docs(conn, top_ids(conn, word, TRIM_AT))
+            counts, _ = count(docs)
+            rows = [
+                {
+                    "term": term,
+                    "paper_id": doc.id,
+                    "impact": impact(c.title[term], c.abstract[term], c.length, average),
+                }
+                for doc, c in zip(docs, counts, strict=True)
+                if term in c.title or term in c.abstract
+            ]
         if rows:
             conn.execute(
                 text(
@@ -356,6 +364,17 @@ def _trim(conn: Connection) -> None:
             ),
             {"term": term, "floor": floor},
         )
+
+
+def _top_scored(conn: Connection, word: str, limit: int) -> list[tuple[int, float]]:
+    rows = conn.execute(
+        text(
+            "SELECT rowid, bm25(paper_fts, 8.0, 1.0) FROM paper_fts WHERE paper_fts MATCH :match "
+            "ORDER BY bm25(paper_fts, 8.0, 1.0), rowid DESC LIMIT :limit"
+        ),
+        {"match": '"' + word.replace('"', '""') + '"', "limit": limit},
+    )
+    return [(int(row[0]), float(row[1])) for row in rows]
 
 
 def top_ids(conn: Connection, word: str, limit: int) -> list[int]:

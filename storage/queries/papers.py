@@ -235,9 +235,9 @@ def _matching(session: AsyncSession, terms: Sequence[str]) -> Any:
             match=match
         )
         return col(Paper.id).in_(ids.columns(column("rowid", Integer)))
-    tsquery = " & ".join("'" + term.replace("'", "''") + "'" for term in terms)
-    return text("paper.search_vector @@ to_tsquery('english', :tsquery)").bindparams(
-        tsquery=tsquery
+    # websearch_to_tsquery never raises on typed text; the words alone are given, so all must match.
+    return text("paper.search_vector @@ websearch_to_tsquery('english', :words)").bindparams(
+        words=" ".join(terms)
     )
 
 
