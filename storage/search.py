@@ -152,6 +152,8 @@ class _Filters:
 
 # Champions read per term when several terms are searched together.
 QUERY_CHAMPIONS = 40
+# Candidates of a several-term search scored exactly from their text, at most.
+RESCORED = 60
 # Words of an extract, around the first match.
 EXTRACT_WORDS = 28
 
@@ -295,22 +297,54 @@ def _champion_rank(
             passing = set(_filtered(conn, ordered, where, params))
             ordered = [paper_id for paper_id in ordered if paper_id in passing]
         return ordered[:limit]
-    docs = ix.documents(conn, _filtered(conn, list(candidates), where, params))
-    counts, _ = ix.count(docs)
+    # Several terms: order the candidates by what the lists know of them, then score the best
+    # few exactly from their text, a batch at a time, until enough match.
     total, average = ix.stats(conn)
     weights = {key: ix.idf(total, known.get(key, (0, 0))[0]) for key in keys}
-    scored = []
-    for doc, c in zip(docs, counts, strict=True):
-        present = [key for key in keys if key in c.title or key in c.abstract]
-        if not present or (every and len(present) < len(keys)):
-            continue
-        score = sum(
-            weights[key] * ix.impact(c.title[key], c.abstract[key], c.length, average)
-            for key in present
-        )
-        scored.append((score, doc.id))
+    pool = _filtered(conn, list(candidates), where, params)
+    listed = _list_impacts(conn, keys, pool)
+    estimate = {
+        paper_id: sum(weights[key] * listed.get((key, paper_id), 0.0) for key in keys)
+        for paper_id in pool
+    }
+    order = sorted(pool, key=lambda paper_id: (-estimate[paper_id], -paper_id))
+    scored: list[tuple[float, int]] = []
+    batch = max(2 * limit, 10)
+    for start in range(0, min(len(order), RESCORED), batch):
+        docs = ix.documents(conn, order[start : start + batch])
+        counts, _ = ix.count(docs)
+        for doc, c in zip(docs, counts, strict=True):
+            present = [key for key in keys if key in c.title or key in c.abstract]
+            if not present or (every and len(present) < len(keys)):
+                continue
+            score = sum(
+                weights[key] * ix.impact(c.title[key], c.abstract[key], c.length, average)
+                for key in present
+            )
+            scored.append((score, doc.id))
+        if len(scored) >= limit:
+            break
     scored.sort(reverse=True)
     return [paper_id for _, paper_id in scored[:limit]]
+
+
+def _list_impacts(
+    conn: Connection, keys: Sequence[str], ids: Sequence[int]
+) -> dict[tuple[str, int], float]:
+    if not ids:
+        return {}
+    named: dict[str, object] = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
+    named.update({f"t{i}": key for i, key in enumerate(keys)})
+    papers = ", ".join(f":p{i}" for i in range(len(ids)))
+    terms = ", ".join(f":t{i}" for i in range(len(keys)))
+    rows = conn.execute(
+        text(
+            "SELECT term, paper_id, impact FROM search_champion "
+            f"WHERE term IN ({terms}) AND paper_id IN ({papers})"
+        ),
+        named,
+    )
+    return {(row.term, int(row.paper_id)): float(row.impact) for row in rows}
 
 
 def _champions(conn: Connection, key: str, depth: int) -> list[int]:
@@ -351,7 +385,8 @@ def _full_rank(
         joiner = " AND " if every else " OR "
         match = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
         sql = (
-            "SELECT paper_fts.rowid FROM paper_fts JOIN paper ON paper.id = paper_fts.rowid "
+            # CROSS JOIN keeps FTS5 as the outer loop: SQLite may otherwise scan every paper.
+            "SELECT paper_fts.rowid FROM paper_fts CROSS JOIN paper ON paper.id = paper_fts.rowid "
             f"WHERE paper_fts MATCH :match{where} "
             "ORDER BY bm25(paper_fts, 8.0, 1.0), paper_fts.rowid DESC LIMIT :limit"
         )
