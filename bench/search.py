@@ -232,6 +232,8 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
             f"  search top 10: p50 {p50:.2f} ms  p99 {p99:.2f} ms  max {times[-1]:.2f} ms"
             f"   (p99 {p99 / AIM_MS:.2f} of the {AIM_MS:.0f} ms aim)"
         )
+        load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+        print(f"  load average while timing (2 cores, shared): {load}")
         print("  slowest: " + "; ".join(f"{q!r} ({c:,} matches) {t:.1f} ms" for t, q, c in slowest))
         rng = random.Random(3)
         sample = rng.sample(query_set, min(args.quality, len(query_set)))

@@ -156,6 +156,7 @@ QUERY_CHAMPIONS = 40
 RESCORED = 60
 # Words of an extract, around the first match.
 EXTRACT_WORDS = 28
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 async def search_papers(
@@ -203,27 +204,30 @@ async def suggest_query(session: AsyncSession, *, query: str) -> str | None:
 
 def extract(abstract: str, keys: set[str]) -> str:
     """Return a few words of `abstract` around its first match, the matched words marked."""
-    tokens = list(re.finditer(r"[^\W_]+", abstract))
-    if not tokens:
+    spans = [match.span() for match in _TOKEN.finditer(abstract)]
+    if not spans:
         return ""
-    folded = [ix.fold(match.group()) for match in tokens]
+    if abstract.isascii():
+        # Lower-casing ASCII keeps every offset, so the words line up with the spans.
+        folded = _TOKEN.findall(abstract.lower())
+    else:
+        folded = [ix.fold(abstract[a:b]) for a, b in spans]
     stems = ix.stems(folded)
     hits = [i for i, word in enumerate(folded) if stems[word] in keys]
-    start = max(0, hits[0] - EXTRACT_WORDS // 4) if hits else 0
-    end = min(len(tokens), start + EXTRACT_WORDS)
-    marked = set(hits)
+    first = max(0, hits[0] - EXTRACT_WORDS // 4) if hits else 0
+    last = min(len(spans), first + EXTRACT_WORDS)
+    marked = {i for i in hits if first <= i < last}
     parts = []
-    position = tokens[start].start()
-    for i in range(start, end):
-        match = tokens[i]
-        parts.append(abstract[position : match.start()])
-        word = match.group()
-        parts.append(f"{MARK_START}{word}{MARK_END}" if i in marked else word)
-        position = match.end()
-    if end == len(tokens):
+    position = spans[first][0]
+    for i in range(first, last):
+        a, b = spans[i]
+        parts.append(abstract[position:a])
+        parts.append(f"{MARK_START}{abstract[a:b]}{MARK_END}" if i in marked else abstract[a:b])
+        position = b
+    if last == len(spans):
         parts.append(abstract[position:])
-    text_ = "".join(parts).strip()
-    return ("…" if start else "") + text_ + ("…" if end < len(tokens) else "")
+    body = "".join(parts).strip()
+    return ("…" if first else "") + body + ("…" if last < len(spans) else "")
 
 
 def _search(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
@@ -384,10 +388,12 @@ def _full_rank(
         # Each term is quoted, so FTS5 sees plain strings and never an operator or a column filter.
         joiner = " AND " if every else " OR "
         match = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
+        # Without filters the join to paper would only slow the ranking down.
+        source = (
+            "paper_fts CROSS JOIN paper ON paper.id = paper_fts.rowid" if where else "paper_fts"
+        )
         sql = (
-            # CROSS JOIN keeps FTS5 as the outer loop: SQLite may otherwise scan every paper.
-            "SELECT paper_fts.rowid FROM paper_fts CROSS JOIN paper ON paper.id = paper_fts.rowid "
-            f"WHERE paper_fts MATCH :match{where} "
+            f"SELECT paper_fts.rowid FROM {source} WHERE paper_fts MATCH :match{where} "
             "ORDER BY bm25(paper_fts, 8.0, 1.0), paper_fts.rowid DESC LIMIT :limit"
         )
         values = {"match": match}

@@ -8,7 +8,14 @@ import pytest
 
 from storage import Database
 from storage.queries.papers import PaperInput, upsert_papers
-from storage.search import MARK_END, MARK_START, query_terms, search_papers, suggest_query
+from storage.search import (
+    MARK_END,
+    MARK_START,
+    extract,
+    query_terms,
+    search_papers,
+    suggest_query,
+)
 
 PAPERS = [
     PaperInput(
@@ -115,3 +122,18 @@ async def test_a_misspelt_word_gets_a_suggestion(stored: Database) -> None:
         assert await suggest_query(session, query="dynamic batchnig") == "dynamic batch"
         assert await suggest_query(session, query="batching") is None
         assert await suggest_query(session, query="zzzzqqq") is None
+
+
+def test_an_extract_marks_matches_around_the_first_one() -> None:
+    abstract = " ".join(f"w{n}" for n in range(60)) + " Batching helps; batched serving too."
+    extract_ = extract(abstract, {"batch"})
+    assert extract_.startswith("…") and not extract_.endswith("…")
+    assert f"{MARK_START}Batching{MARK_END}" in extract_
+    assert f"{MARK_START}batched{MARK_END}" in extract_
+    assert "w40" not in extract_ and extract_.endswith("too.")
+
+
+def test_an_extract_of_accented_text_keeps_the_original_letters() -> None:
+    extract_ = extract("Les modèles Élégants apprennent.", {"eleg"})
+    assert f"{MARK_START}Élégants{MARK_END}" in extract_
+    assert extract("", {"x"}) == ""
