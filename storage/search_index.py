@@ -185,17 +185,13 @@ def index_changes(conn: Connection, added: Sequence[Doc], removed: Sequence[Doc]
             {"limit": FULL_RANK_LIMIT},
         )
     }
-    changes = [
-        {"term": term, "word": surface.get(term, term), "df": change}
-        for term, change in delta.items()
-        if change
-    ]
+    changes = [(term, surface.get(term, term), change) for term, change in delta.items() if change]
     if changes:
-        conn.execute(
-            text(
-                "INSERT INTO search_term (term, word, df) VALUES (:term, :word, :df) "
-                "ON CONFLICT (term) DO UPDATE SET df = search_term.df + excluded.df"
-            ),
+        # Tens of thousands of rows per batch: plain tuples straight to the driver.
+        _many(
+            conn,
+            "INSERT INTO search_term (term, word, df) VALUES ({0}, {1}, {2}) "
+            "ON CONFLICT (term) DO UPDATE SET df = search_term.df + excluded.df",
             changes,
         )
     _, average = stats(conn)
@@ -203,6 +199,12 @@ def index_changes(conn: Connection, added: Sequence[Doc], removed: Sequence[Doc]
     _drop_rare(conn)
     _build_new_lists(conn, average)
     _trim(conn)
+
+
+def _many(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    # The statements are fixed text; only the placeholders differ between the two drivers.
+    marks = ["?"] * 3 if conn.dialect.name == "sqlite" else ["$1", "$2", "$3"]
+    conn.exec_driver_sql(sql.format(*marks), rows)
 
 
 def _forget(conn: Connection, ids: Sequence[int]) -> None:
@@ -275,12 +277,10 @@ def _add_champions(
                 rows.append({"term": term, "paper_id": doc.id, "impact": weight})
     if not rows:
         return
-    conn.execute(
-        text(
-            "INSERT INTO search_champion (term, paper_id, impact) "
-            "VALUES (:term, :paper_id, :impact)"
-        ),
-        rows,
+    _many(
+        conn,
+        "INSERT INTO search_champion (term, paper_id, impact) VALUES ({0}, {1}, {2})",
+        [(row["term"], row["paper_id"], row["impact"]) for row in rows],
     )
     listed = Counter(row["term"] for row in rows)
     conn.execute(
