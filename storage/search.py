@@ -266,6 +266,11 @@ def _ranked(
         cheap = min(known.get(key, (0, 0))[0] for key in keys) <= ix.FULL_RANK_LIMIT
     else:
         cheap = sum(known.get(key, (0, 0))[0] for key in keys) <= 2 * ix.FULL_RANK_LIMIT
+    rare = [key for key in keys if known.get(key, (0, 0))[0] <= ix.FULL_RANK_LIMIT]
+    if every and listed and rare and known and all(key in known for key in keys):
+        # A rare word with common ones: bm25 would count every match of the common words, so
+        # the rare words rank, the common ones filter, and the best few are scored exactly.
+        return _mixed_rank(conn, surface, rare, known, filters, limit)
     if cheap or not listed:
         return _full_rank(conn, terms, filters, limit, every=every)
     ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
@@ -312,6 +317,20 @@ def _champion_rank(
         for paper_id in pool
     }
     order = sorted(pool, key=lambda paper_id: (-estimate[paper_id], -paper_id))
+    return _rescored(conn, order, weights, average, limit, every=every)
+
+
+def _rescored(
+    conn: Connection,
+    order: Sequence[int],
+    weights: dict[str, float],
+    average: float,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    # Candidates come best-first by an estimate; the first few are scored exactly from their text.
+    keys = list(weights)
     scored: list[tuple[float, int]] = []
     batch = max(2 * limit, 10)
     for start in range(0, min(len(order), RESCORED), batch):
@@ -330,6 +349,35 @@ def _champion_rank(
             break
     scored.sort(reverse=True)
     return [paper_id for _, paper_id in scored[:limit]]
+
+
+def _mixed_rank(
+    conn: Connection,
+    surface: dict[str, str],
+    rare: list[str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+) -> list[int]:
+    ordered = _full_rank(
+        conn, [surface[key] for key in rare], filters, ix.FULL_RANK_LIMIT, every=True
+    )
+    members = set(_matching_ids(conn, list(surface.values())))
+    order = [paper_id for paper_id in ordered if paper_id in members]
+    total, average = ix.stats(conn)
+    weights = {key: ix.idf(total, known[key][0]) for key in surface}
+    return _rescored(conn, order, weights, average, limit, every=True)
+
+
+def _matching_ids(conn: Connection, terms: list[str]) -> list[int]:
+    # Unranked, so no statistic of the common words is gathered; the rare word bounds the rows.
+    if conn.dialect.name == "sqlite":
+        match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        sql = "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match"
+    else:
+        match = " ".join(terms)
+        sql = "SELECT id FROM paper WHERE search_vector @@ websearch_to_tsquery('english', :match)"
+    return [row[0] for row in conn.execute(text(sql), {"match": match})]
 
 
 def _list_impacts(

@@ -90,7 +90,13 @@ async def test_the_list_agrees_with_full_ranking_on_sqlite(relevance: Database) 
     if relevance.dialect != "sqlite":
         pytest.skip("PostgreSQL's full ranking is ts_rank, a different order by design")
     async with relevance.session() as session:
-        for query in ("kernel", "attention", "kernel attention"):
+        for query in (
+            "kernel",
+            "attention",
+            "kernel attention",
+            "kernel scheduler",
+            "fused kernel",
+        ):
             ours = [hit.paper.id for hit in await search_papers(session, query=query, limit=3)]
             assert ours == await _full(relevance, query, 3), query
 
