@@ -211,6 +211,9 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
             storage_s, wall_s = await import_corpus(db, args.papers)
             aim = f"   aim <= 180 s: {storage_s / 180:.2f} of it" if backend == "sqlite" else ""
             print(f"  import: {storage_s:.1f} s in storage ({wall_s:.1f} s with generation){aim}")
+        if backend == "postgresql":
+            # What autovacuum does after a bulk import: merge GIN's pending list, gather stats.
+            await admin(url, "VACUUM ANALYZE")
         size = await size_bytes(db, path)
         print(f"  database size: {size / 2**20:,.0f} MiB")
         print(f"  peak memory after import: {peak_mb():.0f} MB")
