@@ -279,7 +279,9 @@ def _add_champions(
         return
     _many(
         conn,
-        "INSERT INTO search_champion (term, paper_id, impact) VALUES ({0}, {1}, {2})",
+        # Two importers may list the same paper for a term that both saw become frequent.
+        "INSERT INTO search_champion (term, paper_id, impact) VALUES ({0}, {1}, {2}) "
+        "ON CONFLICT (term, paper_id) DO NOTHING",
         [(row["term"], row["paper_id"], row["impact"]) for row in rows],
     )
     listed = Counter(row["term"] for row in rows)
@@ -323,7 +325,7 @@ def _build_new_lists(conn: Connection, average: float) -> None:
             conn.execute(
                 text(
                     "INSERT INTO search_champion (term, paper_id, impact) "
-                    "VALUES (:term, :paper_id, :impact)"
+                    "VALUES (:term, :paper_id, :impact) ON CONFLICT (term, paper_id) DO NOTHING"
                 ),
                 rows,
             )
