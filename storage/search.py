@@ -150,6 +150,8 @@ class _Filters:
         return not (self.category is None and self.since is None and self.until is None)
 
 
+# Words of a query that are searched; the rest of a very long query is ignored.
+MAX_TERMS = 32
 # Champions read per term when several terms are searched together.
 QUERY_CHAMPIONS = 40
 # Candidates of a several-term search scored exactly from their text, at most.
@@ -172,7 +174,8 @@ async def search_papers(
 
     `since` and `until` bound the time a paper was first seen (until is exclusive).
     """
-    terms = query_terms(query)
+    # Repeated words add nothing, and a pasted page must not outgrow the drivers' parameter limits.
+    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
     if not terms or limit <= 0:
         return []
     filters = _Filters(category, since, until)
@@ -194,7 +197,7 @@ async def search_papers(
 
 async def suggest_query(session: AsyncSession, *, query: str) -> str | None:
     """Return `query` with unknown words replaced by close known ones, or None if none is close."""
-    terms = query_terms(query)
+    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
     if not terms:
         return None
     connection = await session.connection()

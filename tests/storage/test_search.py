@@ -137,3 +137,11 @@ def test_an_extract_of_accented_text_keeps_the_original_letters() -> None:
     extract_ = extract("Les modèles Élégants apprennent.", {"eleg"})
     assert f"{MARK_START}Élégants{MARK_END}" in extract_
     assert extract("", {"x"}) == ""
+
+
+async def test_a_pasted_page_is_a_valid_query(stored: Database) -> None:
+    page = " ".join(f"word{n}" for n in range(40_000)) + " batching"
+    async with stored.session() as session:
+        assert await search_papers(session, query=page, limit=5) == []
+        assert await search_papers(session, query="batching " + page, limit=5)
+        await suggest_query(session, query=page)
