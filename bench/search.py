@@ -164,9 +164,11 @@ async def timed(db: Database, query_set: list[str]) -> list[float]:
     return times
 
 
-async def quality(db: Database, sample: list[str]) -> tuple[float, float, int]:
-    """Return mean overlap@10 and exact-match share against full ranking, and queries compared."""
-    overlaps, exact = [], 0
+async def quality(
+    db: Database, sample: list[str], doc_freq: dict[str, int], papers: int
+) -> dict[str, list[tuple[float, bool]]]:
+    """Return, per kind of query, each query's overlap@10 with full ranking and whether equal."""
+    kinds: dict[str, list[tuple[float, bool]]] = {}
     for query in sample:
         async with db.session() as session:
             ours = [hit.paper.id for hit in await search_papers(session, query=query, limit=10)]
@@ -174,9 +176,17 @@ async def quality(db: Database, sample: list[str]) -> tuple[float, float, int]:
             terms = search_module.query_terms(query)
             filters = search_module._Filters(None, None, None)
             full = await conn.run_sync(_full_ranking, terms, filters)
-        overlaps.append(len(set(ours) & set(full)) / max(len(full), 1))
-        exact += ours == full
-    return statistics.mean(overlaps), exact / len(sample), len(sample)
+        overlap = len(set(ours) & set(full)) / max(len(full), 1)
+        words = query.split()
+        if len(words) == 1:
+            kind = "one word"
+        elif all(doc_freq.get(word, 0) > papers // 2 for word in words):
+            # bm25's idf is clamped to ~0 for words in over half the papers: a near tie.
+            kind = "several words, each in > 50% of papers"
+        else:
+            kind = "several words, others"
+        kinds.setdefault(kind, []).append((overlap, ours == full))
+    return kinds
 
 
 def _full_ranking(conn: Connection, terms: list[str], filters: Any) -> list[int]:
@@ -240,11 +250,19 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
         print("  slowest: " + "; ".join(f"{q!r} ({c:,} matches) {t:.1f} ms" for t, q, c in slowest))
         rng = random.Random(3)
         sample = rng.sample(query_set, min(args.quality, len(query_set)))
-        overlap, same, compared = await quality(db, sample)
+        kinds = await quality(db, sample, doc_freq, args.papers)
+        every = [result for results in kinds.values() for result in results]
         print(
-            f"  top 10 vs full ranking ({compared} queries): mean overlap@10 {overlap:.3f}, "
-            f"identical top ten {same:.0%}"
+            f"  top 10 vs full ranking ({len(every)} queries): mean overlap@10 "
+            f"{statistics.mean(o for o, _ in every):.3f}, "
+            f"identical top ten {sum(e for _, e in every) / len(every):.0%}"
         )
+        for kind, results in sorted(kinds.items()):
+            print(
+                f"    {kind} ({len(results)}): overlap@10 "
+                f"{statistics.mean(o for o, _ in results):.3f}, "
+                f"identical {sum(e for _, e in results) / len(results):.0%}"
+            )
         print(f"  peak memory: {peak_mb():.0f} MB (aim < 200 MB)")
     finally:
         await db.dispose()
