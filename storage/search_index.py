@@ -25,6 +25,8 @@ FULL_RANK_LIMIT = 3000
 # Champions kept per term; a list is trimmed back to this once it holds TRIM_AT entries.
 CHAMPIONS = 100
 TRIM_AT = 3 * CHAMPIONS
+# Papers tokenized at a time, which bounds the memory an import needs.
+BATCH = 1000
 # BM25 as FTS5 computes it: the title counts eight times, the abstract once.
 TITLE_WEIGHT = 8.0
 K1 = 1.2
@@ -158,6 +160,13 @@ def stats(conn: Connection) -> tuple[int, float]:
 
 def index_changes(conn: Connection, added: Sequence[Doc], removed: Sequence[Doc]) -> None:
     """Bring term statistics and champion lists in step with papers added and removed."""
+    if len(added) + len(removed) > BATCH:
+        # Word lists and counters of a whole import would hold memory in proportion to it.
+        for start in range(0, len(removed), BATCH):
+            index_changes(conn, [], removed[start : start + BATCH])
+        for start in range(0, len(added), BATCH):
+            index_changes(conn, added[start : start + BATCH], [])
+        return
     if not added and not removed:
         return
     gone, _ = count(removed)

@@ -25,6 +25,7 @@ def short_lists(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ix, "FULL_RANK_LIMIT", 3)
     monkeypatch.setattr(ix, "CHAMPIONS", 4)
     monkeypatch.setattr(ix, "TRIM_AT", 8)
+    monkeypatch.setattr(ix, "BATCH", 3)  # imports of more papers are indexed a slice at a time
     monkeypatch.setattr(search_module, "QUERY_CHAMPIONS", 6)
 
 
