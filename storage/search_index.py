@@ -158,14 +158,24 @@ def stats(conn: Connection) -> tuple[int, float]:
     return int(row.docs), row.tokens / row.docs
 
 
-def index_changes(conn: Connection, added: Sequence[Doc], removed: Sequence[Doc]) -> None:
-    """Bring term statistics and champion lists in step with papers added and removed."""
+def index_changes(
+    conn: Connection,
+    added: Sequence[Doc],
+    removed: Sequence[Doc],
+    pending: frozenset[int] = frozenset(),
+) -> None:
+    """Bring term statistics and champion lists in step with papers added and removed.
+
+    `pending` are papers already written but indexed by a later call, so no list takes them yet.
+    """
     if len(added) + len(removed) > BATCH:
         # Word lists and counters of a whole import would hold memory in proportion to it.
+        waiting = frozenset(doc.id for doc in added)
         for start in range(0, len(removed), BATCH):
-            index_changes(conn, [], removed[start : start + BATCH])
+            index_changes(conn, [], removed[start : start + BATCH], pending | waiting)
         for start in range(0, len(added), BATCH):
-            index_changes(conn, added[start : start + BATCH], [])
+            later = frozenset(doc.id for doc in added[start + BATCH :])
+            index_changes(conn, added[start : start + BATCH], [], pending | later)
         return
     if not added and not removed:
         return
@@ -206,7 +216,7 @@ def index_changes(conn: Connection, added: Sequence[Doc], removed: Sequence[Doc]
     _, average = stats(conn)
     _add_champions(conn, added, new, frequent, average)
     _drop_rare(conn)
-    _build_new_lists(conn, average)
+    _build_new_lists(conn, average, pending)
     _trim(conn)
 
 
@@ -300,7 +310,7 @@ def _add_champions(
     )
 
 
-def _build_new_lists(conn: Connection, average: float) -> None:
+def _build_new_lists(conn: Connection, average: float, pending: frozenset[int]) -> None:
     # A term that just became frequent gets its list from one full ranking of its matches.
     crossing = conn.execute(
         text("SELECT term, word, df FROM search_term WHERE df > :limit AND listed = 0"),
@@ -316,10 +326,12 @@ def _build_new_lists(conn: Connection, average: float) -> None:
             weight = idf(docs_total, df)
             rows = [
                 {"term": term, "paper_id": paper_id, "impact": -score / weight}
-                for paper_id, score in _top_scored(conn, word, CHAMPIONS)
-            ]
+                for paper_id, score in _top_scored(conn, word, CHAMPIONS + len(pending))
+                if paper_id not in pending
+            ][:CHAMPIONS]
         else:
-            docs = _docs(conn, top_ids(conn, word, TRIM_AT))
+            ids = top_ids(conn, word, TRIM_AT + len(pending))
+            docs = _docs(conn, [paper_id for paper_id in ids if paper_id not in pending][:TRIM_AT])
             counts, _ = count(docs)
             rows = [
                 {
