@@ -79,10 +79,13 @@ class Stems:
     def mapping(self, words: Iterable[str]) -> dict[str, str]:
         """Return the stem of every word given, stemming the unknown ones in one call."""
         cache = self._cache
-        unknown = [word for word in set(words) if word not in cache]
+        wanted = set(words)
+        unknown = [word for word in wanted if word not in cache]
         if unknown:
             if len(cache) + len(unknown) > _STEM_CACHE_SIZE:
+                # Start afresh, keeping every word of this call.
                 cache.clear()
+                unknown = list(wanted)
             cache.update(zip(unknown, _STEMMER.stemWords(unknown), strict=True))
         return cache
 

@@ -265,3 +265,13 @@ async def test_any_typed_text_is_a_valid_query(
         counts, _ = ix.count([ix.Doc(0, hit.paper.title, hit.paper.abstract)])
         assert keys & (counts[0].title.keys() | counts[0].abstract.keys())
         assert category is None or hit.paper.category == category
+
+
+def test_the_stem_cache_starts_afresh_without_losing_a_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ix, "_STEM_CACHE_SIZE", 4)
+    stems = ix.Stems()
+    assert stems.mapping(["models", "routing", "kernels"])["models"] == "model"
+    both = stems.mapping(["models", "experts", "batching"])
+    assert (both["models"], both["experts"], both["batching"]) == ("model", "expert", "batch")
