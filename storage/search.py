@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import text
+from rapidfuzz import fuzz, process
+from sqlalchemy import Connection, text
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.dialect import dialect_name
+from storage import search_index as ix
 from storage.tables import Paper
 
 # Names of the objects the migrations create outside the ORM's metadata.
-SEARCH_OBJECTS = frozenset({"paper_fts", "search_vector", "ix_paper_search_vector"})
+SEARCH_OBJECTS = frozenset(
+    {
+        "paper_fts",
+        "search_vector",
+        "ix_paper_search_vector",
+        *ix.SEARCH_TABLES,
+        "ix_search_term_word",
+        "ix_search_champion_rank",
+        "ix_search_champion_paper",
+    }
+)
 
 # Marks around a matched term in an extract; private-use characters that imports strip from text.
 MARK_START = "\ue000"
@@ -111,71 +125,363 @@ class PaperHit:
     extract: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Filters:
+    category: str | None
+    since: dt.datetime | None
+    until: dt.datetime | None
+
+    def sql(self, table: str) -> tuple[str, dict[str, object]]:
+        clauses: list[str] = []
+        params: dict[str, object] = {}
+        if self.category is not None:
+            clauses.append(f"{table}.category = :category")
+            params["category"] = self.category
+        if self.since is not None:
+            clauses.append(f"{table}.first_seen_at >= :since")
+            params["since"] = self.since
+        if self.until is not None:
+            clauses.append(f"{table}.first_seen_at < :until")
+            params["until"] = self.until
+        return "".join(f" AND {clause}" for clause in clauses), params
+
+    @property
+    def any(self) -> bool:
+        return not (self.category is None and self.since is None and self.until is None)
+
+
+# Words of a query that are searched; the rest of a very long query is ignored.
+MAX_TERMS = 32
+# Champions read per term when several terms are searched together.
+QUERY_CHAMPIONS = 40
+# Candidates of a several-term search scored exactly from their text, at most.
+RESCORED = 60
+# Words of an extract, around the first match.
+EXTRACT_WORDS = 28
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
 async def search_papers(
-    session: AsyncSession, *, query: str, category: str | None = None, limit: int = 5
+    session: AsyncSession,
+    *,
+    query: str,
+    category: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 5,
 ) -> list[PaperHit]:
-    """Return the papers that best match `query`, all its words first, then any of them."""
-    terms = query_terms(query)
+    """Return the papers that best match `query`, all its words first, then any of them.
+
+    `since` and `until` bound the time a paper was first seen (until is exclusive).
+    """
+    # Repeated words add nothing, and a pasted page must not outgrow the drivers' parameter limits.
+    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
     if not terms or limit <= 0:
         return []
-    search = _search_sqlite if dialect_name(session) == "sqlite" else _search_postgres
-    hits = await search(session, terms, category, limit, "AND")
-    if not hits and len(terms) > 1:
-        hits = await search(session, terms, category, limit, "OR")
-    return hits
-
-
-async def _search_sqlite(
-    session: AsyncSession, terms: list[str], category: str | None, limit: int, joiner: str
-) -> list[PaperHit]:
-    # Each term is quoted, so FTS5 sees plain strings and never an operator or a column filter.
-    match = f" {joiner} ".join('"' + term.replace('"', '""') + '"' for term in terms)
-    sql = (
-        "SELECT paper_fts.rowid AS id, snippet(paper_fts, 1, :start, :end, '…', 28) AS extract "
-        "FROM paper_fts JOIN paper ON paper.id = paper_fts.rowid "
-        "WHERE paper_fts MATCH :match AND (:category IS NULL OR paper.category = :category) "
-        "ORDER BY bm25(paper_fts, 8.0, 1.0), paper.id DESC LIMIT :limit"
-    )
-    params = {
-        "match": match,
-        "category": category,
-        "limit": limit,
-        "start": MARK_START,
-        "end": MARK_END,
-    }
-    rows = (await (await session.connection()).execute(text(sql), params)).all()
-    return await _hits(session, [(row.id, row.extract) for row in rows])
-
-
-async def _search_postgres(
-    session: AsyncSession, terms: list[str], category: str | None, limit: int, joiner: str
-) -> list[PaperHit]:
-    # to_tsquery is only ever given words that \w+ matched, each quoted, so it cannot fail.
-    operator = " & " if joiner == "AND" else " | "
-    tsquery = operator.join("'" + term.replace("'", "''") + "'" for term in terms)
-    sql = (
-        "SELECT top.id, ts_headline('english', top.abstract, q, :options) AS extract FROM ("
-        "  SELECT paper.id, paper.abstract, ts_rank_cd(search_vector, q) AS rank, q"
-        "  FROM paper, to_tsquery('english', :tsquery) AS q"
-        "  WHERE search_vector @@ q AND (CAST(:category AS text) IS NULL OR category = :category)"
-        "  ORDER BY rank DESC, paper.id DESC LIMIT :limit"
-        ") AS top ORDER BY top.rank DESC, top.id DESC"
-    )
-    options = (
-        f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
-        "ShortWord=3, MaxFragments=1, FragmentDelimiter=…"
-    )
-    params = {"tsquery": tsquery, "category": category, "limit": limit, "options": options}
-    rows = (await (await session.connection()).execute(text(sql), params)).all()
-    return await _hits(session, [(row.id, row.extract) for row in rows])
-
-
-async def _hits(session: AsyncSession, ranked: list[tuple[int, str]]) -> list[PaperHit]:
+    filters = _Filters(category, since, until)
+    connection = await session.connection()
+    ranked = await connection.run_sync(_search, terms, filters, limit)
     if not ranked:
         return []
-    ids = [paper_id for paper_id, _ in ranked]
     papers = {
         paper.id: paper
-        for paper in (await session.exec(select(Paper).where(Paper.id.in_(ids)))).all()  # type: ignore[union-attr]
+        for paper in (await session.exec(select(Paper).where(Paper.id.in_(ranked)))).all()  # type: ignore[union-attr]
     }
-    return [PaperHit(papers[paper_id], extract) for paper_id, extract in ranked]
+    keys = {ix.term_of(term) for term in terms}
+    return [
+        PaperHit(papers[paper_id], extract(papers[paper_id].abstract, keys))
+        for paper_id in ranked
+        if paper_id in papers
+    ]
+
+
+async def suggest_query(session: AsyncSession, *, query: str) -> str | None:
+    """Return `query` with unknown words replaced by close known ones, or None if none is close."""
+    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
+    if not terms:
+        return None
+    connection = await session.connection()
+    result: str | None = await connection.run_sync(_suggest, terms)
+    return result
+
+
+def extract(abstract: str, keys: set[str]) -> str:
+    """Return a few words of `abstract` around its first match, the matched words marked."""
+    spans = [match.span() for match in _TOKEN.finditer(abstract)]
+    if not spans:
+        return ""
+    if abstract.isascii():
+        # Lower-casing ASCII keeps every offset, so the words line up with the spans.
+        folded = _TOKEN.findall(abstract.lower())
+    else:
+        folded = [ix.fold(abstract[a:b]) for a, b in spans]
+    stems = ix.stems(folded)
+    hits = [i for i, word in enumerate(folded) if stems[word] in keys]
+    first = max(0, hits[0] - EXTRACT_WORDS // 4) if hits else 0
+    last = min(len(spans), first + EXTRACT_WORDS)
+    marked = {i for i in hits if first <= i < last}
+    parts = []
+    position = spans[first][0]
+    for i in range(first, last):
+        a, b = spans[i]
+        parts.append(abstract[position:a])
+        parts.append(f"{MARK_START}{abstract[a:b]}{MARK_END}" if i in marked else abstract[a:b])
+        position = b
+    if last == len(spans):
+        parts.append(abstract[position:])
+    body = "".join(parts).strip()
+    return ("…" if first else "") + body + ("…" if last < len(spans) else "")
+
+
+def _search(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
+    keys = [ix.term_of(term) for term in terms]
+    known = _term_rows(conn, list(dict.fromkeys(keys)))
+    surface = dict(zip(keys, terms, strict=True))
+    ranked = _ranked(conn, terms, surface, known, filters, limit, every=True)
+    if not ranked and len(keys) > 1:
+        ranked = _ranked(conn, terms, surface, known, filters, limit, every=False)
+    return ranked
+
+
+def _term_rows(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
+    params = {f"t{i}": key for i, key in enumerate(keys)}
+    names = ", ".join(f":{name}" for name in params)
+    rows = conn.execute(
+        text(f"SELECT term, df, listed FROM search_term WHERE term IN ({names})"), params
+    )
+    return {row.term: (int(row.df), int(row.listed)) for row in rows}
+
+
+def _ranked(
+    conn: Connection,
+    terms: list[str],
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    keys = list(surface)
+    listed = [key for key in keys if known.get(key, (0, 0))[1] > 0]
+    if every:
+        # One rare word bounds the matches, so full ranking is cheap and exact.
+        cheap = min(known.get(key, (0, 0))[0] for key in keys) <= ix.FULL_RANK_LIMIT
+    else:
+        cheap = sum(known.get(key, (0, 0))[0] for key in keys) <= 2 * ix.FULL_RANK_LIMIT
+    rare = [key for key in keys if known.get(key, (0, 0))[0] <= ix.FULL_RANK_LIMIT]
+    if every and listed and rare and known and all(key in known for key in keys):
+        # A rare word with common ones: bm25 would count every match of the common words, so
+        # the rare words rank, the common ones filter, and the best few are scored exactly.
+        return _mixed_rank(conn, surface, rare, known, filters, limit)
+    if cheap or not listed:
+        return _full_rank(conn, terms, filters, limit, every=every)
+    ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
+    if len(ranked) < limit:
+        # The lists hold too few papers that pass the filters: rank every match instead.
+        return _full_rank(conn, terms, filters, limit, every=every)
+    return ranked
+
+
+def _champion_rank(
+    conn: Connection,
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    keys = list(surface)
+    depth = ix.CHAMPIONS if len(keys) == 1 else QUERY_CHAMPIONS
+    candidates: dict[int, None] = {}
+    for key in keys:
+        if known.get(key, (0, 0))[1] > 0:
+            ids = _champions(conn, key, depth)
+        else:
+            ids = ix.top_ids(conn, surface[key], depth)
+        candidates.update(dict.fromkeys(ids))
+    where, params = filters.sql("paper")
+    if len(keys) == 1:
+        # One term: its list is already in BM25 order; only the filters remain to apply.
+        ordered = list(candidates)
+        if filters.any:
+            passing = set(_filtered(conn, ordered, where, params))
+            ordered = [paper_id for paper_id in ordered if paper_id in passing]
+        return ordered[:limit]
+    # Several terms: order the candidates by what the lists know of them, then score the best
+    # few exactly from their text, a batch at a time, until enough match.
+    total, average = ix.stats(conn)
+    weights = {key: ix.idf(total, known.get(key, (0, 0))[0]) for key in keys}
+    pool = _filtered(conn, list(candidates), where, params)
+    listed = _list_impacts(conn, keys, pool)
+    estimate = {
+        paper_id: sum(weights[key] * listed.get((key, paper_id), 0.0) for key in keys)
+        for paper_id in pool
+    }
+    order = sorted(pool, key=lambda paper_id: (-estimate[paper_id], -paper_id))
+    return _rescored(conn, order, weights, average, limit, every=every)
+
+
+def _rescored(
+    conn: Connection,
+    order: Sequence[int],
+    weights: dict[str, float],
+    average: float,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    # Candidates come best-first by an estimate; the first few are scored exactly from their text.
+    keys = list(weights)
+    scored: list[tuple[float, int]] = []
+    batch = max(2 * limit, 10)
+    for start in range(0, min(len(order), RESCORED), batch):
+        docs = ix.documents(conn, order[start : start + batch])
+        counts, _ = ix.count(docs)
+        for doc, c in zip(docs, counts, strict=True):
+            present = [key for key in keys if key in c.title or key in c.abstract]
+            if not present or (every and len(present) < len(keys)):
+                continue
+            score = sum(
+                weights[key] * ix.impact(c.title[key], c.abstract[key], c.length, average)
+                for key in present
+            )
+            scored.append((score, doc.id))
+        if len(scored) >= limit:
+            break
+    scored.sort(reverse=True)
+    return [paper_id for _, paper_id in scored[:limit]]
+
+
+def _mixed_rank(
+    conn: Connection,
+    surface: dict[str, str],
+    rare: list[str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+) -> list[int]:
+    ordered = _full_rank(
+        conn, [surface[key] for key in rare], filters, ix.FULL_RANK_LIMIT, every=True
+    )
+    members = set(_matching_ids(conn, list(surface.values())))
+    order = [paper_id for paper_id in ordered if paper_id in members]
+    total, average = ix.stats(conn)
+    weights = {key: ix.idf(total, known[key][0]) for key in surface}
+    return _rescored(conn, order, weights, average, limit, every=True)
+
+
+def _matching_ids(conn: Connection, terms: list[str]) -> list[int]:
+    # Unranked, so no statistic of the common words is gathered; the rare word bounds the rows.
+    if conn.dialect.name == "sqlite":
+        match = " AND ".join('"' + term.replace('"', '""') + '"' for term in terms)
+        sql = "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match"
+    else:
+        match = " ".join(terms)
+        sql = "SELECT id FROM paper WHERE search_vector @@ websearch_to_tsquery('english', :match)"
+    return [row[0] for row in conn.execute(text(sql), {"match": match})]
+
+
+def _list_impacts(
+    conn: Connection, keys: Sequence[str], ids: Sequence[int]
+) -> dict[tuple[str, int], float]:
+    if not ids:
+        return {}
+    named: dict[str, object] = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
+    named.update({f"t{i}": key for i, key in enumerate(keys)})
+    papers = ", ".join(f":p{i}" for i in range(len(ids)))
+    terms = ", ".join(f":t{i}" for i in range(len(keys)))
+    rows = conn.execute(
+        text(
+            "SELECT term, paper_id, impact FROM search_champion "
+            f"WHERE term IN ({terms}) AND paper_id IN ({papers})"
+        ),
+        named,
+    )
+    return {(row.term, int(row.paper_id)): float(row.impact) for row in rows}
+
+
+def _champions(conn: Connection, key: str, depth: int) -> list[int]:
+    rows = conn.execute(
+        text(
+            "SELECT c.paper_id FROM search_champion c JOIN search_term t ON t.term = c.term "
+            "WHERE c.term = :term AND c.impact >= t.floor "
+            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth"
+        ),
+        {"term": key, "depth": depth},
+    )
+    return [row[0] for row in rows]
+
+
+def _filtered(
+    conn: Connection, ids: Sequence[int], where: str, params: dict[str, object]
+) -> list[int]:
+    if not ids:
+        return []
+    if not where:
+        return list(ids)
+    named = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
+    names = ", ".join(f":{name}" for name in named)
+    rows = conn.execute(
+        text(f"SELECT id FROM paper WHERE id IN ({names}){where}"), {**named, **params}
+    )
+    return [row[0] for row in rows]
+
+
+def _full_rank(
+    conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
+) -> list[int]:
+    where, params = filters.sql("paper")
+    sql: str
+    values: dict[str, Any]
+    if conn.dialect.name == "sqlite":
+        # Each term is quoted, so FTS5 sees plain strings and never an operator or a column filter.
+        joiner = " AND " if every else " OR "
+        match = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
+        # Without filters the join to paper would only slow the ranking down.
+        source = (
+            "paper_fts CROSS JOIN paper ON paper.id = paper_fts.rowid" if where else "paper_fts"
+        )
+        sql = (
+            f"SELECT paper_fts.rowid FROM {source} WHERE paper_fts MATCH :match{where} "
+            "ORDER BY bm25(paper_fts, 8.0, 1.0), paper_fts.rowid DESC LIMIT :limit"
+        )
+        values = {"match": match}
+    else:
+        # websearch_to_tsquery never raises on what a person types; the words are joined plainly.
+        joiner = " " if every else " or "
+        sql = (
+            "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
+            f"WHERE search_vector @@ q{where} "
+            "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+        )
+        values = {"match": joiner.join(terms)}
+    rows = conn.execute(text(sql), {**values, **params, "limit": limit})
+    return [row[0] for row in rows]
+
+
+def _suggest(conn: Connection, terms: list[str]) -> str | None:
+    known = _term_rows(conn, [ix.term_of(term) for term in terms])
+    changed = False
+    words = []
+    for term in terms:
+        if ix.term_of(term) in known or not term[:1].isalnum():
+            words.append(term)
+            continue
+        first = ix.fold(term)[:1]
+        rows = conn.execute(
+            text(
+                "SELECT word FROM search_term WHERE word >= :low AND word < :high "
+                "ORDER BY df DESC LIMIT 5000"
+            ),
+            {"low": first, "high": first + "\U0010ffff"},
+        )
+        choices = [row[0] for row in rows]
+        best = process.extractOne(ix.fold(term), choices, scorer=fuzz.ratio, score_cutoff=75)
+        if best is None:
+            words.append(term)
+            continue
+        words.append(best[0])
+        changed = True
+    return " ".join(words) if changed else None

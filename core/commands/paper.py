@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from core.commands.context import CommandContext
 from core.commands.registry import Option, command
 from core.commands.reply import Item, ItemList, Reply, Span, error_reply
-from storage.search import MARK_END, MARK_START, query_terms, search_papers
+from storage.search import MARK_END, MARK_START, query_terms, search_papers, suggest_query
 
 RESULTS = 5
 
@@ -27,9 +27,14 @@ async def paper(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
         return error_reply("Type a word or two to search for, for example: /paper batching")
     async with ctx.db.session() as session:
         hits = await search_papers(session, query=query, category=category, limit=RESULTS)
+        suggestion = None if hits else await suggest_query(session, query=query)
     scope = f" in {category}" if category else ""
     if not hits:
-        return error_reply(f"No paper matches {query!r}{scope}. Try fewer or other words.")
+        hint = f"Did you mean {suggestion!r}?" if suggestion else "Try fewer or other words."
+        return error_reply(
+            f"No paper matches {query!r}{scope}. {hint}",
+            suggestions=(suggestion,) if suggestion else (),
+        )
     items = tuple(
         Item(
             title=hit.paper.title,

@@ -12,9 +12,10 @@ from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import search_index
 from storage.dialect import dialect_name, insert_for
 from storage.identity import normalise_title, paper_key
-from storage.search import query_terms
+from storage.search import MAX_TERMS, query_terms
 from storage.tables import Paper, utcnow
 
 # Keep IN lists and parameter counts well inside SQLite's and asyncpg's limits.
@@ -83,10 +84,42 @@ async def upsert_papers(
         },
         where=changed,
     )
+    statement = statement.returning(table.c.id, table.c.title, table.c.abstract)
     connection = await session.connection()
     for start in range(0, len(rows), _CHUNK):
-        await connection.execute(statement, rows[start : start + _CHUNK])
+        chunk = rows[start : start + _CHUNK]
+        before = await connection.execute(
+            select(table.c.id, table.c.title, table.c.abstract).where(
+                table.c.key.in_([row["key"] for row in chunk])
+            )
+        )
+        old = {row.id: search_index.Doc(row.id, row.title, row.abstract) for row in before}
+        written = (await connection.execute(statement, chunk)).all()
+        # The search statistics move with the rows, in the same transaction.
+        added = [search_index.Doc(row.id, row.title, row.abstract) for row in written]
+        removed = [old[doc.id] for doc in added if doc.id in old]
+        await connection.run_sync(search_index.index_changes, added, removed)
     return [str(row["key"]) for row in rows]
+
+
+async def delete_papers(session: AsyncSession, *, ids: Sequence[int]) -> int:
+    """Delete the papers with `ids` and take them out of the search index; return how many."""
+    table = Paper.__table__  # type: ignore[attr-defined]
+    connection = await session.connection()
+    deleted = 0
+    for start in range(0, len(ids), _CHUNK):
+        chunk = list(ids[start : start + _CHUNK])
+        gone = (
+            await connection.execute(
+                table.delete()
+                .where(table.c.id.in_(chunk))
+                .returning(table.c.id, table.c.title, table.c.abstract)
+            )
+        ).all()
+        removed = [search_index.Doc(row.id, row.title, row.abstract) for row in gone]
+        await connection.run_sync(search_index.index_changes, [], removed)
+        deleted += len(removed)
+    return deleted
 
 
 def _earliest(session: AsyncSession, stored: object, incoming: object) -> object:
@@ -202,9 +235,9 @@ def _matching(session: AsyncSession, terms: Sequence[str]) -> Any:
             match=match
         )
         return col(Paper.id).in_(ids.columns(column("rowid", Integer)))
-    tsquery = " & ".join("'" + term.replace("'", "''") + "'" for term in terms)
-    return text("paper.search_vector @@ to_tsquery('english', :tsquery)").bindparams(
-        tsquery=tsquery
+    # websearch_to_tsquery never raises on typed text; the words alone are given, so all must match.
+    return text("paper.search_vector @@ websearch_to_tsquery('english', :words)").bindparams(
+        words=" ".join(terms)
     )
 
 
@@ -212,7 +245,7 @@ async def search_papers_newest(
     session: AsyncSession, *, query: str, limit: int, offset: int = 0
 ) -> tuple[list[DatedPaper], int]:
     """Return one page of the papers matching every word of `query`, newest first, and the total."""
-    terms = query_terms(query)
+    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
     if not terms:
         return [], 0
     condition = _matching(session, terms)

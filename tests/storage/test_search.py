@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from storage import Database
 from storage.queries.papers import PaperInput, upsert_papers
-from storage.search import MARK_END, MARK_START, query_terms, search_papers
+from storage.search import (
+    MARK_END,
+    MARK_START,
+    extract,
+    query_terms,
+    search_papers,
+    suggest_query,
+)
 
 PAPERS = [
     PaperInput(
@@ -88,3 +97,51 @@ def test_query_terms_keep_words_and_drop_syntax() -> None:
     assert query_terms('"foo" AND bar*') == ["foo", "bar"]
     assert query_terms("🚀 (") == []
     assert query_terms("the and") == ["the", "and"]
+
+
+async def test_a_date_range_narrows_the_search(db: Database) -> None:
+    old = dt.datetime(2025, 1, 10, tzinfo=dt.UTC)
+    new = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=[PAPERS[0]], first_seen=old)
+        await upsert_papers(session, papers=[PAPERS[1]], first_seen=new)
+    async with db.session() as session:
+        recent = await search_papers(
+            session, query="batching", since=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), limit=5
+        )
+        earlier = await search_papers(
+            session, query="batching", until=dt.datetime(2026, 1, 1, tzinfo=dt.UTC), limit=5
+        )
+    assert [hit.paper.title for hit in recent] == ["Sparse Experts at Scale"]
+    assert [hit.paper.title for hit in earlier] == ["Dynamic Batching for Serving"]
+
+
+async def test_a_misspelt_word_gets_a_suggestion(stored: Database) -> None:
+    async with stored.session() as session:
+        assert await search_papers(session, query="batchnig", limit=5) == []
+        assert await suggest_query(session, query="dynamic batchnig") == "dynamic batch"
+        assert await suggest_query(session, query="batching") is None
+        assert await suggest_query(session, query="zzzzqqq") is None
+
+
+def test_an_extract_marks_matches_around_the_first_one() -> None:
+    abstract = " ".join(f"w{n}" for n in range(60)) + " Batching helps; batched serving too."
+    extract_ = extract(abstract, {"batch"})
+    assert extract_.startswith("…") and not extract_.endswith("…")
+    assert f"{MARK_START}Batching{MARK_END}" in extract_
+    assert f"{MARK_START}batched{MARK_END}" in extract_
+    assert "w40" not in extract_ and extract_.endswith("too.")
+
+
+def test_an_extract_of_accented_text_keeps_the_original_letters() -> None:
+    extract_ = extract("Les modèles Élégants apprennent.", {"eleg"})
+    assert f"{MARK_START}Élégants{MARK_END}" in extract_
+    assert extract("", {"x"}) == ""
+
+
+async def test_a_pasted_page_is_a_valid_query(stored: Database) -> None:
+    page = " ".join(f"word{n}" for n in range(40_000)) + " batching"
+    async with stored.session() as session:
+        assert await search_papers(session, query=page, limit=5) == []
+        assert await search_papers(session, query="batching " + page, limit=5)
+        await suggest_query(session, query=page)

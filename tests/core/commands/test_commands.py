@@ -107,6 +107,13 @@ async def test_paper_finds_matches_and_marks_them(ctx: CommandContext) -> None:
     assert any(span.strong and span.text.casefold().startswith("batch") for span in first.body)
 
 
+async def test_paper_suggests_a_close_spelling_when_nothing_matches(ctx: CommandContext) -> None:
+    reply = await ask(ctx, "/paper speculatve")
+    assert reply.kind == "error"
+    assert "Did you mean 'speculative'?" in reply.title
+    assert reply.suggestions == ("speculative",)
+
+
 async def test_paper_category_option(ctx: CommandContext) -> None:
     reply = await ask(ctx, "/paper experts category:cs.LG")
     (results,) = [b for b in reply.blocks if isinstance(b, ItemList)]

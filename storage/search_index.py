@@ -1,0 +1,453 @@
+"""Term statistics and impact-ordered champion lists beside the full-text index.
+
+Ranking every match of a common word costs time in proportion to its matches, so each frequent
+term keeps a short list of the papers where it weighs most (its "champions"), ordered by the
+term's BM25 impact. A one-word search reads the list instead of ranking a quarter of the corpus;
+a search of several frequent words re-ranks the union of their lists. Rare terms need no list:
+ranking their few matches is cheap. Everything here runs inside the caller's transaction, on a
+synchronous connection (`AsyncConnection.run_sync`), so the migration can use it too.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import Stemmer
+from sqlalchemy import Connection, text
+
+# A term with more matching papers than this keeps a champion list; below, full ranking is cheap.
+FULL_RANK_LIMIT = 3000
+# Champions kept per term; a list is trimmed back to this once it holds TRIM_AT entries.
+CHAMPIONS = 100
+TRIM_AT = 3 * CHAMPIONS
+# Papers tokenized at a time, which bounds the memory an import needs.
+BATCH = 1000
+# BM25 as FTS5 computes it: the title counts eight times, the abstract once.
+TITLE_WEIGHT = 8.0
+K1 = 1.2
+B = 0.75
+
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+# The same Porter algorithm as the FTS5 `porter` tokenizer, so terms agree with the index.
+_STEMMER = Stemmer.Stemmer("porter")
+_STEM_CACHE_SIZE = 100_000
+
+SEARCH_TABLES = ("search_champion", "search_term", "search_stats")
+DDL = (
+    "CREATE TABLE search_stats (id INTEGER PRIMARY KEY, docs BIGINT NOT NULL, "
+    "tokens BIGINT NOT NULL)",
+    "CREATE TABLE search_term (term VARCHAR(200) PRIMARY KEY, word VARCHAR(200) NOT NULL, "
+    "df INTEGER NOT NULL, listed INTEGER NOT NULL DEFAULT 0, floor FLOAT NOT NULL DEFAULT 0)",
+    "CREATE INDEX ix_search_term_word ON search_term (word)",
+    "CREATE TABLE search_champion (term VARCHAR(200) NOT NULL, paper_id INTEGER NOT NULL, "
+    "impact FLOAT NOT NULL, PRIMARY KEY (term, paper_id))",
+    "CREATE INDEX ix_search_champion_rank ON search_champion (term, impact, paper_id)",
+    "CREATE INDEX ix_search_champion_paper ON search_champion (paper_id)",
+)
+DROP = tuple(f"DROP TABLE IF EXISTS {name}" for name in SEARCH_TABLES)
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """A paper's searchable text, as indexed."""
+
+    id: int
+    title: str
+    abstract: str
+
+
+@dataclass(slots=True)
+class Counts:
+    """Term frequencies of one paper, per column, and its length in tokens."""
+
+    title: Counter[str]
+    abstract: Counter[str]
+    length: int
+
+
+class Stems:
+    """Map words to index terms, with a bounded cache of stems."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, str] = {}
+
+    def mapping(self, words: Iterable[str]) -> dict[str, str]:
+        """Return the stem of every word given, stemming the unknown ones in one call."""
+        cache = self._cache
+        wanted = set(words)
+        unknown = [word for word in wanted if word not in cache]
+        if unknown:
+            if len(cache) + len(unknown) > _STEM_CACHE_SIZE:
+                # Start afresh, keeping every word of this call.
+                cache.clear()
+                unknown = list(wanted)
+            cache.update(zip(unknown, _STEMMER.stemWords(unknown), strict=True))
+        return cache
+
+
+_STEMS = Stems()
+
+
+def stems(words: Iterable[str]) -> dict[str, str]:
+    """Return a mapping that holds the index term of every (lower-case) word given."""
+    return _STEMS.mapping(words)
+
+
+def fold(value: str) -> str:
+    """Return `value` lower-cased and without diacritics, as the FTS5 tokenizer folds it."""
+    value = value.lower()
+    if value.isascii():
+        return value
+    decomposed = unicodedata.normalize("NFKD", value)
+    return "".join(char for char in decomposed if not unicodedata.combining(char))
+
+
+def words(value: str) -> list[str]:
+    """Return the folded words of `value`, as the index tokenizer splits them."""
+    return _TOKEN.findall(fold(value))
+
+
+def term_of(word: str) -> str:
+    """Return the index term of one word."""
+    folded = fold(word)
+    return _STEMS.mapping([folded])[folded]
+
+
+def count(docs: Sequence[Doc]) -> tuple[list[Counts], dict[str, str]]:
+    """Return each paper's term counts, and a surface word for every term seen."""
+    split = [(words(doc.title), words(doc.abstract)) for doc in docs]
+    every: set[str] = set()
+    for title, abstract in split:
+        every.update(title)
+        every.update(abstract)
+    stems = _STEMS.mapping(every)
+    surface: dict[str, str] = {}
+    for word in sorted(every):
+        surface.setdefault(stems[word], word)
+    counts = [
+        Counts(
+            Counter(map(stems.__getitem__, title)),
+            Counter(map(stems.__getitem__, abstract)),
+            len(title) + len(abstract),
+        )
+        for title, abstract in split
+    ]
+    return counts, surface
+
+
+def impact(title_tf: int, abstract_tf: int, length: int, average: float) -> float:
+    """Return a term's BM25 weight in one paper, without the term's idf."""
+    frequency = TITLE_WEIGHT * title_tf + abstract_tf
+    norm = K1 * (1 - B + B * length / max(average, 1.0))
+    return frequency * (K1 + 1) / (frequency + norm)
+
+
+def idf(docs: int, df: int) -> float:
+    """Return FTS5's BM25 idf of a term in `df` of `docs` papers."""
+    value = math.log((docs - df + 0.5) / (df + 0.5))
+    return value if value > 0 else 1e-6
+
+
+def stats(conn: Connection) -> tuple[int, float]:
+    """Return the number of indexed papers and their average length in tokens."""
+    row = conn.execute(text("SELECT docs, tokens FROM search_stats WHERE id = 1")).first()
+    if row is None or not row.docs:
+        return 0, 0.0
+    return int(row.docs), row.tokens / row.docs
+
+
+def index_changes(
+    conn: Connection,
+    added: Sequence[Doc],
+    removed: Sequence[Doc],
+    pending: frozenset[int] = frozenset(),
+) -> None:
+    """Bring term statistics and champion lists in step with papers added and removed.
+
+    `pending` are papers already written but indexed by a later call, so no list takes them yet.
+    """
+    if len(added) + len(removed) > BATCH:
+        # Word lists and counters of a whole import would hold memory in proportion to it.
+        waiting = frozenset(doc.id for doc in added)
+        for start in range(0, len(removed), BATCH):
+            index_changes(conn, [], removed[start : start + BATCH], pending | waiting)
+        for start in range(0, len(added), BATCH):
+            later = frozenset(doc.id for doc in added[start + BATCH :])
+            index_changes(conn, added[start : start + BATCH], [], pending | later)
+        return
+    if not added and not removed:
+        return
+    gone, _ = count(removed)
+    new, surface = count(added)
+    delta: Counter[str] = Counter()
+    for counts in gone:
+        delta.subtract(counts.title.keys() | counts.abstract.keys())
+    for counts in new:
+        delta.update(counts.title.keys() | counts.abstract.keys())
+    tokens = sum(c.length for c in new) - sum(c.length for c in gone)
+    conn.execute(
+        text(
+            "INSERT INTO search_stats (id, docs, tokens) VALUES (1, :docs, :tokens) "
+            "ON CONFLICT (id) DO UPDATE SET docs = search_stats.docs + excluded.docs, "
+            "tokens = search_stats.tokens + excluded.tokens"
+        ),
+        {"docs": len(added) - len(removed), "tokens": tokens},
+    )
+    if removed:
+        _forget(conn, [doc.id for doc in removed])
+    frequent = {
+        row.term: row.floor
+        for row in conn.execute(
+            text("SELECT term, floor FROM search_term WHERE listed > 0 AND df > :limit"),
+            {"limit": FULL_RANK_LIMIT},
+        )
+    }
+    changes = [(term, surface.get(term, term), change) for term, change in delta.items() if change]
+    if changes:
+        # Tens of thousands of rows per batch: plain tuples straight to the driver.
+        _many(
+            conn,
+            "INSERT INTO search_term (term, word, df) VALUES ({0}, {1}, {2}) "
+            "ON CONFLICT (term) DO UPDATE SET df = search_term.df + excluded.df",
+            changes,
+        )
+    _, average = stats(conn)
+    _add_champions(conn, added, new, frequent, average)
+    _drop_rare(conn)
+    _build_new_lists(conn, average, pending)
+    _trim(conn)
+
+
+def _many(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
+    # The statements are fixed text; only the placeholders differ between the two drivers.
+    marks = ["?"] * 3 if conn.dialect.name == "sqlite" else ["$1", "$2", "$3"]
+    conn.exec_driver_sql(sql.format(*marks), rows)
+
+
+def _forget(conn: Connection, ids: Sequence[int]) -> None:
+    # A list that loses papers stays a correct prefix of its term's ranking; a short one is rebuilt.
+    params = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
+    names = ", ".join(f":{name}" for name in params)
+    affected = [
+        row.term
+        for row in conn.execute(
+            text(f"SELECT DISTINCT term FROM search_champion WHERE paper_id IN ({names})"), params
+        )
+    ]
+    conn.execute(text(f"DELETE FROM search_champion WHERE paper_id IN ({names})"), params)
+    for term in affected:
+        conn.execute(
+            text(
+                "UPDATE search_term SET listed = (SELECT count(*) FROM search_champion "
+                "WHERE search_champion.term = search_term.term) WHERE term = :term"
+            ),
+            {"term": term},
+        )
+    # Only entries at or above the floor are sure to be the term's best; too few, and it is rebuilt.
+    conn.execute(
+        text(
+            "UPDATE search_term SET listed = 0, floor = 0 WHERE listed > 0 AND (SELECT count(*) "
+            "FROM search_champion c WHERE c.term = search_term.term "
+            "AND c.impact >= search_term.floor) < :half"
+        ),
+        {"half": CHAMPIONS // 2},
+    )
+    conn.execute(
+        text(
+            "DELETE FROM search_champion WHERE term IN "
+            "(SELECT term FROM search_term WHERE listed = 0)"
+        )
+    )
+
+
+def _drop_rare(conn: Connection) -> None:
+    conn.execute(
+        text(
+            "DELETE FROM search_champion WHERE term IN "
+            "(SELECT term FROM search_term WHERE df <= :limit AND listed > 0)"
+        ),
+        {"limit": FULL_RANK_LIMIT},
+    )
+    conn.execute(
+        text("UPDATE search_term SET listed = 0, floor = 0 WHERE df <= :limit AND listed > 0"),
+        {"limit": FULL_RANK_LIMIT},
+    )
+    conn.execute(text("DELETE FROM search_term WHERE df <= 0"))
+
+
+def _add_champions(
+    conn: Connection,
+    added: Sequence[Doc],
+    counts: Sequence[Counts],
+    frequent: dict[str, float],
+    average: float,
+) -> None:
+    if not frequent:
+        return
+    rows = []
+    keys = frequent.keys()
+    for doc, c in zip(added, counts, strict=True):
+        title, abstract, length = c.title, c.abstract, c.length
+        for term in (title.keys() | abstract.keys()) & keys:
+            weight = impact(title[term], abstract[term], length, average)
+            if weight >= frequent[term]:
+                rows.append({"term": term, "paper_id": doc.id, "impact": weight})
+    if not rows:
+        return
+    _many(
+        conn,
+        # Two importers may list the same paper for a term that both saw become frequent.
+        "INSERT INTO search_champion (term, paper_id, impact) VALUES ({0}, {1}, {2}) "
+        "ON CONFLICT (term, paper_id) DO NOTHING",
+        [(row["term"], row["paper_id"], row["impact"]) for row in rows],
+    )
+    listed = Counter(row["term"] for row in rows)
+    conn.execute(
+        text("UPDATE search_term SET listed = listed + :added WHERE term = :term"),
+        [{"term": term, "added": number} for term, number in listed.items()],
+    )
+
+
+def _build_new_lists(conn: Connection, average: float, pending: frozenset[int]) -> None:
+    # A term that just became frequent gets its list from one full ranking of its matches.
+    crossing = conn.execute(
+        text("SELECT term, word, df FROM search_term WHERE df > :limit AND listed = 0"),
+        {"limit": FULL_RANK_LIMIT},
+    ).all()
+    # FTS5's bm25 orders a word's matches as the impacts do, so its top is the list; ts_rank
+    # orders them differently, so PostgreSQL's top is widened and re-ordered by impact.
+    sqlite = conn.dialect.name == "sqlite"
+    docs_total, _ = stats(conn)
+    for term, word, df in crossing:
+        if sqlite:
+            # bm25 is the term's idf times its impact, so the impact needs no re-tokenizing.
+            weight = idf(docs_total, df)
+            rows = [
+                {"term": term, "paper_id": paper_id, "impact": -score / weight}
+                for paper_id, score in _top_scored(conn, word, CHAMPIONS + len(pending))
+                if paper_id not in pending
+            ][:CHAMPIONS]
+        else:
+            ids = top_ids(conn, word, TRIM_AT + len(pending))
+            docs = _docs(conn, [paper_id for paper_id in ids if paper_id not in pending][:TRIM_AT])
+            counts, _ = count(docs)
+            rows = [
+                {
+                    "term": term,
+                    "paper_id": doc.id,
+                    "impact": impact(c.title[term], c.abstract[term], c.length, average),
+                }
+                for doc, c in zip(docs, counts, strict=True)
+                if term in c.title or term in c.abstract
+            ]
+        if rows:
+            conn.execute(
+                text(
+                    "INSERT INTO search_champion (term, paper_id, impact) "
+                    "VALUES (:term, :paper_id, :impact) ON CONFLICT (term, paper_id) DO NOTHING"
+                ),
+                rows,
+            )
+        impacts = sorted((float(row["impact"]) for row in rows), reverse=True)
+        conn.execute(
+            text("UPDATE search_term SET listed = :listed, floor = :floor WHERE term = :term"),
+            {
+                "term": term,
+                "listed": max(len(rows), 1),
+                "floor": impacts[CHAMPIONS - 1] if len(impacts) >= CHAMPIONS else 0.0,
+            },
+        )
+
+
+def _trim(conn: Connection) -> None:
+    long = [
+        row.term
+        for row in conn.execute(
+            text("SELECT term FROM search_term WHERE listed >= :at"), {"at": TRIM_AT}
+        )
+    ]
+    for term in long:
+        floor = conn.execute(
+            text(
+                "SELECT impact FROM search_champion WHERE term = :term "
+                "ORDER BY impact DESC, paper_id DESC LIMIT 1 OFFSET :k"
+            ),
+            {"term": term, "k": CHAMPIONS - 1},
+        ).scalar_one()
+        conn.execute(
+            text("DELETE FROM search_champion WHERE term = :term AND impact < :floor"),
+            {"term": term, "floor": floor},
+        )
+        conn.execute(
+            text(
+                "UPDATE search_term SET floor = :floor, listed = (SELECT count(*) FROM "
+                "search_champion WHERE search_champion.term = :term) WHERE term = :term"
+            ),
+            {"term": term, "floor": floor},
+        )
+
+
+def _top_scored(conn: Connection, word: str, limit: int) -> list[tuple[int, float]]:
+    rows = conn.execute(
+        text(
+            "SELECT rowid, bm25(paper_fts, 8.0, 1.0) FROM paper_fts WHERE paper_fts MATCH :match "
+            "ORDER BY bm25(paper_fts, 8.0, 1.0), rowid DESC LIMIT :limit"
+        ),
+        {"match": '"' + word.replace('"', '""') + '"', "limit": limit},
+    )
+    return [(int(row[0]), float(row[1])) for row in rows]
+
+
+def top_ids(conn: Connection, word: str, limit: int) -> list[int]:
+    """Return the papers that best match one word, by the database's own full ranking."""
+    if conn.dialect.name == "sqlite":
+        sql = (
+            "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match "
+            "ORDER BY bm25(paper_fts, 8.0, 1.0), rowid DESC LIMIT :limit"
+        )
+        params: dict[str, object] = {"match": '"' + word.replace('"', '""') + '"'}
+    else:
+        sql = (
+            "SELECT id FROM paper, websearch_to_tsquery('english', :match) AS q "
+            "WHERE search_vector @@ q ORDER BY ts_rank(search_vector, q, 1) DESC, id DESC "
+            "LIMIT :limit"
+        )
+        params = {"match": word}
+    return [row[0] for row in conn.execute(text(sql), {**params, "limit": limit})]
+
+
+def _docs(conn: Connection, ids: Sequence[int]) -> list[Doc]:
+    if not ids:
+        return []
+    params = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
+    names = ", ".join(f":{name}" for name in params)
+    rows = conn.execute(
+        text(f"SELECT id, title, abstract FROM paper WHERE id IN ({names})"), params
+    ).all()
+    return [Doc(row.id, row.title, row.abstract or "") for row in rows]
+
+
+def documents(conn: Connection, ids: Sequence[int]) -> list[Doc]:
+    """Return the searchable text of the papers with `ids`."""
+    return _docs(conn, ids)
+
+
+def rebuild(conn: Connection, batch: int = 5000) -> None:
+    """Index every stored paper from scratch, in batches of `batch`."""
+    for table in SEARCH_TABLES:
+        conn.execute(text(f"DELETE FROM {table}"))
+    last = 0
+    while True:
+        rows = conn.execute(
+            text("SELECT id, title, abstract FROM paper WHERE id > :last ORDER BY id LIMIT :batch"),
+            {"last": last, "batch": batch},
+        ).all()
+        if not rows:
+            return
+        index_changes(conn, [Doc(r.id, r.title, r.abstract or "") for r in rows], [])
+        last = rows[-1].id

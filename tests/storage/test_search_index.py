@@ -1,0 +1,277 @@
+"""Champion lists: the fast plan for common words agrees with full ranking and stays in step."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Connection, Result, text
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage import Database
+from storage import search as search_module
+from storage import search_index as ix
+from storage.queries.papers import PaperInput, delete_papers, paper_ids, upsert_papers
+from storage.search import search_papers, suggest_query
+
+
+@pytest.fixture(autouse=True)
+def short_lists(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a word common after a few papers, so small corpora take the champion plan."""
+    monkeypatch.setattr(ix, "FULL_RANK_LIMIT", 3)
+    monkeypatch.setattr(ix, "CHAMPIONS", 4)
+    monkeypatch.setattr(ix, "TRIM_AT", 8)
+    monkeypatch.setattr(ix, "BATCH", 3)  # imports of more papers are indexed a slice at a time
+    monkeypatch.setattr(search_module, "QUERY_CHAMPIONS", 6)
+
+
+# Known answers: "kernel" is in every paper; its title weight decides the order.
+RELEVANCE = [
+    PaperInput("Kernel kernel fusion", "We fuse every kernel of a network into one launch."),
+    PaperInput("Kernel scheduling for GPUs", "A scheduler places each kernel on a stream."),
+    PaperInput("Attention on a budget", "Attention kernel work shrinks with sparse masks."),
+    PaperInput("Speculative decoding", "A draft model proposes tokens; one kernel checks them."),
+    PaperInput("Quantised attention", "Low-bit attention with a custom kernel and fused scales."),
+    PaperInput("Memory planning", "Paged memory for attention caches; the kernel reads pages."),
+    PaperInput("Sparse attention kernels", "Block-sparse attention with a tiled kernel."),
+]
+
+
+@pytest.fixture
+async def relevance(db: Database) -> Database:
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=RELEVANCE)
+    return db
+
+
+async def _sql(session: AsyncSession, sql: str) -> Result[Any]:
+    return await (await session.connection()).execute(text(sql))
+
+
+async def _listed(db: Database, term: str) -> int:
+    async with db.session() as session:
+        value = (
+            await (await session.connection()).execute(
+                text("SELECT listed FROM search_term WHERE term = :t"), {"t": ix.term_of(term)}
+            )
+        ).scalar_one()
+    return int(value)
+
+
+async def _full(db: Database, query: str, limit: int) -> list[int]:
+    terms = search_module.query_terms(query)
+    filters = search_module._Filters(None, None, None)
+    async with db.session() as session:
+        conn = await session.connection()
+        return await conn.run_sync(
+            lambda c: search_module._full_rank(c, terms, filters, limit, every=True)
+        )
+
+
+async def test_a_common_word_ranks_from_its_list_with_title_matches_first(
+    relevance: Database,
+) -> None:
+    assert await _listed(relevance, "kernel") > 0  # the champion plan is the one under test
+    async with relevance.session() as session:
+        hits = await search_papers(session, query="kernel", limit=3)
+    titles = [hit.paper.title for hit in hits]
+    # Twice in the title beats once; at once in title and abstract, the shorter paper wins.
+    assert titles == [
+        "Kernel kernel fusion",
+        "Sparse attention kernels",
+        "Kernel scheduling for GPUs",
+    ]
+
+
+async def test_the_list_agrees_with_full_ranking_on_sqlite(relevance: Database) -> None:
+    if relevance.dialect != "sqlite":
+        pytest.skip("PostgreSQL's full ranking is ts_rank, a different order by design")
+    async with relevance.session() as session:
+        for query in (
+            "kernel",
+            "attention",
+            "kernel attention",
+            "kernel scheduler",
+            "fused kernel",
+        ):
+            ours = [hit.paper.id for hit in await search_papers(session, query=query, limit=3)]
+            assert ours == await _full(relevance, query, 3), query
+
+
+async def test_common_words_together_need_every_word(relevance: Database) -> None:
+    async with relevance.session() as session:
+        hits = await search_papers(session, query="attention kernel", limit=10)
+    assert hits
+    for hit in hits:
+        text_ = f"{hit.paper.title} {hit.paper.abstract}".lower()
+        assert "attention" in text_ and "kernel" in text_
+    assert hits[0].paper.title == "Sparse attention kernels"
+
+
+async def test_a_filter_that_empties_the_list_falls_back_to_full_ranking(db: Database) -> None:
+    papers = [PaperInput(f"Kernel study {n}", "kernel kernel", "cs.LG") for n in range(8)]
+    papers.append(PaperInput("Rare placement", "a kernel appears once", "cs.DC"))
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=papers)
+    async with db.session() as session:
+        hits = await search_papers(session, query="kernel", category="cs.DC", limit=5)
+    assert [hit.paper.title for hit in hits] == ["Rare placement"]
+
+
+WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma"]
+
+
+def _paper(rng: random.Random, number: int) -> PaperInput:
+    # Every paper has the same length, so impacts do not drift with the average length.
+    title = " ".join(rng.choices(WORDS, k=3))
+    abstract = " ".join(rng.choices(WORDS, k=6))
+    return PaperInput(title, abstract, arxiv_id=f"2601.{number:05d}")
+
+
+def _expected(conn: Connection) -> tuple[Counter[str], dict[str, list[float]]]:
+    docs = [
+        ix.Doc(r.id, r.title, r.abstract)
+        for r in conn.execute(text("SELECT id, title, abstract FROM paper"))
+    ]
+    counts, _ = ix.count(docs)
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.title.keys() | c.abstract.keys())
+    _, average = ix.stats(conn)
+    impacts: dict[str, list[float]] = {}
+    for c in counts:
+        for term in c.title.keys() | c.abstract.keys():
+            weight = ix.impact(c.title[term], c.abstract[term], c.length, average)
+            impacts.setdefault(term, []).append(weight)
+    return df, {term: sorted(values, reverse=True) for term, values in impacts.items()}
+
+
+def _check(conn: Connection) -> None:
+    df, impacts = _expected(conn)
+    stored = {
+        r.term: (int(r.df), int(r.listed))
+        for r in conn.execute(text("SELECT term, df, listed FROM search_term"))
+    }
+    assert {term: value[0] for term, value in stored.items()} == dict(df)
+    docs, _ = ix.stats(conn)
+    assert docs == conn.execute(text("SELECT count(*) FROM paper")).scalar_one()
+    orphans = conn.execute(
+        text(
+            "SELECT count(*) FROM search_champion c "
+            "WHERE NOT EXISTS (SELECT 1 FROM paper p WHERE p.id = c.paper_id)"
+        )
+    ).scalar_one()
+    assert orphans == 0
+    floors = {r.term: r.floor for r in conn.execute(text("SELECT term, floor FROM search_term"))}
+    for term, (count, listed) in stored.items():
+        rows = [
+            float(r[0])
+            for r in conn.execute(
+                text("SELECT impact FROM search_champion WHERE term = :t ORDER BY impact DESC"),
+                {"t": term},
+            )
+        ]
+        if count <= ix.FULL_RANK_LIMIT:
+            assert rows == [] and listed == 0, term
+            continue
+        assert listed == len(rows) and rows, term
+        # Entries at or above the floor are the term's true best, in order.
+        trusted = [value for value in rows if value >= floors[term]]
+        assert len(trusted) >= ix.CHAMPIONS // 2, term
+        top = min(len(trusted), ix.CHAMPIONS)
+        assert trusted[:top] == pytest.approx(impacts[term][:top]), term
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_lists_stay_in_step_through_imports_updates_and_deletes(
+    db: Database, seed: int
+) -> None:
+    rng = random.Random(seed)
+    numbers = list(range(30))
+    for round_ in range(6):
+        batch = [_paper(rng, rng.choice(numbers)) for _ in range(8)]
+        unique = {paper.arxiv_id: paper for paper in batch}
+        async with db.transaction() as session:
+            await upsert_papers(session, papers=list(unique.values()))
+            if round_ % 2:
+                ids = list((await paper_ids(session, keys=list(unique)[:3])).values())
+                await delete_papers(session, ids=ids)
+        async with db.session() as session:
+            conn = await session.connection()
+            await conn.run_sync(_check)
+    async with db.transaction() as session:
+        every = [
+            row[0]
+            for row in (
+                await (await session.connection()).execute(text("SELECT id FROM paper"))
+            ).all()
+        ]
+        await delete_papers(session, ids=every)
+    async with db.session() as session:
+        for table in ix.SEARCH_TABLES[:2]:
+            assert (
+                await (await session.connection()).execute(text(f"SELECT count(*) FROM {table}"))
+            ).scalar() == 0
+        assert await search_papers(session, query="alpha", limit=5) == []
+
+
+async def test_a_rolled_back_import_leaves_the_index_untouched(db: Database) -> None:
+    async def abandoned() -> None:
+        async with db.transaction() as session:
+            await upsert_papers(session, papers=RELEVANCE)
+            raise RuntimeError("abandon the import")
+
+    with pytest.raises(RuntimeError):
+        await abandoned()
+    async with db.session() as session:
+        terms = (
+            await (await session.connection()).execute(text("SELECT count(*) FROM search_term"))
+        ).scalar()
+        assert terms == 0
+        assert await search_papers(session, query="kernel", limit=5) == []
+
+
+OPERATORS = ['"', "AND", "OR", "NOT", "NEAR", "*", "-", ":", "(", ")", "^", "'", "&", "|", "!"]
+QUERY = st.lists(
+    st.one_of(
+        st.sampled_from([*WORDS, "kernel", "attention", "Kernel", *OPERATORS]),
+        st.text(max_size=6),
+        st.text(alphabet="αβγ日本語🚀é\u0301", max_size=4),
+    ),
+    max_size=5,
+).map(" ".join)
+
+
+@settings(
+    max_examples=1500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(query=QUERY, category=st.sampled_from([None, "cs.LG", "nope"]))
+async def test_any_typed_text_is_a_valid_query(
+    relevance: Database, query: str, category: str | None
+) -> None:
+    async with relevance.session() as session:
+        hits = await search_papers(session, query=query, category=category, limit=5)
+        await suggest_query(session, query=query)
+    keys = {ix.term_of(term) for term in search_module.query_terms(query)}
+    assert len(hits) <= 5
+    assert len({hit.paper.id for hit in hits}) == len(hits)
+    for hit in hits:
+        counts, _ = ix.count([ix.Doc(0, hit.paper.title, hit.paper.abstract)])
+        assert keys & (counts[0].title.keys() | counts[0].abstract.keys())
+        assert category is None or hit.paper.category == category
+
+
+def test_the_stem_cache_starts_afresh_without_losing_a_word(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ix, "_STEM_CACHE_SIZE", 4)
+    stems = ix.Stems()
+    assert stems.mapping(["models", "routing", "kernels"])["models"] == "model"
+    both = stems.mapping(["models", "experts", "batching"])
+    assert (both["models"], both["experts"], both["batching"]) == ("model", "expert", "batch")
