@@ -35,6 +35,14 @@ def cannot_manage(ctx: CommandContext) -> Reply | None:
     )
 
 
+def managed_channel(ctx: CommandContext, name: str) -> Platform | Reply:
+    """Return the chat platform of a channel the person may manage, or the answer why not."""
+    platform = chat_platform(ctx)
+    if platform is None:
+        return not_a_channel(name)
+    return cannot_manage(ctx) or platform
+
+
 def settings_fields(settings: DigestSettings, now: dt.datetime) -> tuple[tuple[str, str], ...]:
     """Return a digest's choices as named values, with its next delivery after `now`."""
     return (

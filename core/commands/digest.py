@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 
 from core import digest
-from core.commands.channel import cannot_manage, chat_platform, not_a_channel
+from core.commands.channel import chat_platform, managed_channel
 from core.commands.context import CommandContext
 from core.commands.registry import Option, command
 from core.commands.reply import Reply, error_reply
@@ -51,12 +51,9 @@ async def _send_now(ctx: CommandContext, word: str) -> Reply:
 
     if word.strip().casefold() != "now":
         return error_reply(f"send takes now (/digest send:now), not {word!r}.")
-    platform = chat_platform(ctx)
-    if platform is None:
-        return not_a_channel("digest send:now")
-    refusal = cannot_manage(ctx)
-    if refusal is not None:
-        return refusal
+    platform = managed_channel(ctx, "digest send:now")
+    if isinstance(platform, Reply):
+        return platform
     async with ctx.db.session() as session:
         found = await subscriptions.get_subscription(
             session, platform=platform, channel_id=ctx.channel_id

@@ -12,8 +12,8 @@ from rapidfuzz import process
 from core import digest
 from core.commands.arguments import split_list
 from core.commands.channel import (
-    cannot_manage,
     chat_platform,
+    managed_channel,
     not_a_channel,
     settings_fields,
 )
@@ -60,12 +60,9 @@ START_NEXT = Action("/subscriptions", "Start with the next")
 )
 async def subscribe(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
     """Save this channel's digest choices; the ones not given stay as they were."""
-    platform = chat_platform(ctx)
-    if platform is None:
-        return not_a_channel("subscribe")
-    refusal = cannot_manage(ctx)
-    if refusal is not None:
-        return refusal
+    platform = managed_channel(ctx, "subscribe")
+    if isinstance(platform, Reply):
+        return platform
     async with ctx.db.transaction() as session:
         existing = await subscriptions.get_subscription(
             session, platform=platform, channel_id=ctx.channel_id
@@ -124,12 +121,9 @@ async def subscribe(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
 )
 async def unsubscribe(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
     """Remove this channel's digest."""
-    platform = chat_platform(ctx)
-    if platform is None:
-        return not_a_channel("unsubscribe")
-    refusal = cannot_manage(ctx)
-    if refusal is not None:
-        return refusal
+    platform = managed_channel(ctx, "unsubscribe")
+    if isinstance(platform, Reply):
+        return platform
     async with ctx.db.transaction() as session:
         removed = await subscriptions.delete_subscription(
             session, platform=platform, channel_id=ctx.channel_id
