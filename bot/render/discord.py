@@ -282,6 +282,9 @@ def _item_words(number: int, item: Item) -> list[tuple[str, str]]:
     if head and measure(head) <= MAX_DESCRIPTION // 2:
         words.add(head)
         url = None
+    elif url is None and measure(escape(title)) <= MAX_BOLD_PHRASE:
+        # A short title without a link stays one bold phrase, its markers opened and closed once.
+        words.add(f"**{number}\\. {escape(title)}**")
     else:
         # No link, or a title too long to keep whole as one: its words, the address below.
         words.add(f"**{number}\\.**")

@@ -212,7 +212,7 @@ async def test_a_leaderboard_alert_between_issues_is_one_post(
     posts = {m["embeds"][0]["title"]: m for m in fake_discord.messages_in(channel_id)}
     assert sorted(posts) == ["SWE-rebench — 2026-11-23", "The Inference Report — 2026-11-20"]
     embed = posts["SWE-rebench — 2026-11-23"]["embeds"][0]
-    assert "**new** **#1**" in embed["description"]
+    assert "is the new #1" in embed["description"]
     assert {r.status for r in await delivered(db)} == {"sent"}
 
 

@@ -408,3 +408,17 @@ def test_any_reply_renders_within_limits_and_pings_nobody(
     assert "@everyone" not in text and "<@&12>" not in text
     assert "javascript:" not in text
     assert all(bool(p.get("flags", 0) & EPHEMERAL) == private for p in payloads)
+
+
+def test_an_item_without_a_link_is_one_bold_phrase() -> None:
+    reply = Reply(
+        title="SWE-rebench — 2026-11-23",
+        blocks=(ItemList((Item("Orion 3.2 moves from #1 to #2"), Item("Lumen Pro 2 is new"))),),
+    )
+    (payload,) = render_discord(reply)
+    description = payload["embeds"][0]["description"]
+    assert description.splitlines() == [
+        "**1\\. Orion 3.2 moves from #1 to #2**",
+        "",
+        "**2\\. Lumen Pro 2 is new**",
+    ]
