@@ -67,12 +67,12 @@ class DiscordPoster:
         return render_discord(reply)
 
     async def pace(self, target: Target) -> None:
-        """Wait for the bot's global budget to allow one more request."""
+        """Wait for the bot's global budget to allow one more request (any channel's)."""
         await self.budget.wait(self._budget_key, per_second=self.per_second)
 
     async def _request(self, route: Route, *, paced: bool = False, **kwargs: Any) -> Any:
         if not paced:
-            await self.pace(Target("discord", "", ""))
+            await self.budget.wait(self._budget_key, per_second=self.per_second)
         try:
             return await self.client.http.request(route, **kwargs)
         except discord.Forbidden as error:

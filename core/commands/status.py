@@ -12,7 +12,6 @@ from core.commands.registry import command
 from core.commands.reply import Fields, Reply
 from core.commands.schedule import describe_schedule
 from core.sources.health import summarise
-from storage import Database
 from storage.queries import deliveries, issues, sources, subscriptions
 from storage.queries.subscriptions import settings_of
 from storage.tables import Delivery, Subscription
@@ -44,6 +43,7 @@ async def status(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
             )
         latest = await issues.latest_issue(session)
         boards = await digest.load_boards(session)
+        source_states = await sources.list_states(session)
     pairs = _delivery(found, ctx.clock(), *history, in_channel=platform is not None)
     if latest is None:
         pairs += (("Latest issue", "none imported yet"),)
@@ -52,14 +52,8 @@ async def status(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
         pairs += (("Latest issue", f"{latest.date.isoformat()}, imported {imported}"),)
     tables = ", ".join(f"{s.board.slug} as of {s.as_of.isoformat()}" for s in boards)
     pairs += (("Leaderboards", tables or "none imported yet"),)
-    pairs += await _source_health(ctx.db)
+    pairs += (("Sources", summarise(source_states)),)
     return Reply(title="Status", blocks=(Fields(pairs),))
-
-
-async def _source_health(db: Database) -> Pairs:
-    async with db.session() as session:
-        states = await sources.list_states(session)
-    return (("Sources", summarise(states)),)
 
 
 def _delivery(

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core import digest
+from core.commands.reply import Reply
 from core.delivery import alerts
 from core.delivery.errors import PermanentFailure, TransientFailure
 from core.delivery.group_commit import GroupCommit
@@ -209,7 +210,7 @@ class Dispatcher:
         if news is not None:
             settings = settings_of(subscription)
             reply = alerts.compose_alert(news, settings, public_url=self.public_url)
-            messages = [Message(i, payload) for i, payload in enumerate(poster.render(reply))]
+            messages = _render(poster, reply)
             title = reply.title
         else:
             assert issue is not None
@@ -238,7 +239,7 @@ class Dispatcher:
         if found is None:
             data = await self._digest_data(issue)
             reply = digest.compose(data, settings, public_url=self.public_url)
-            found = [Message(index, payload) for index, payload in enumerate(poster.render(reply))]
+            found = _render(poster, reply)
             self._rendered[key] = found
             while len(self._rendered) > RENDERED_KEPT:
                 self._rendered.popitem(last=False)
@@ -329,3 +330,8 @@ class Dispatcher:
             while len(self._digests) > 8:
                 self._digests.popitem(last=False)
         return found
+
+
+def _render(poster: Poster, reply: Reply) -> list[Message]:
+    """Return a reply as the numbered messages the poster sends."""
+    return [Message(index, payload) for index, payload in enumerate(poster.render(reply))]

@@ -323,9 +323,3 @@ async def next_retry(session: AsyncSession) -> dt.datetime | None:
     query = select(func.min(_TABLE.c.next_attempt_at)).where(_TABLE.c.status == "pending")
     value: dt.datetime | None = (await _execute(session, query)).scalar()
     return value
-
-
-async def count_by_status(session: AsyncSession) -> dict[str, int]:
-    """Return how many deliveries are in each state."""
-    query = select(_TABLE.c.status, func.count()).group_by(_TABLE.c.status)
-    return {str(status): int(n) for status, n in (await _execute(session, query)).all()}

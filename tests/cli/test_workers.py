@@ -7,6 +7,7 @@ only, DISCORD_GATEWAY=false). What must hold: every channel ends up with exactly
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import random
 import signal
@@ -116,7 +117,7 @@ async def test_three_workers_on_postgres_deliver_each_digest_exactly_once(
     subscribe = subscriber(pg)
     for channel_id in slack_ids:
         await subscribe(platform="slack", channel_id=channel_id, workspace_id=fake_slack.team.id)
-    await published(pg, FIRST, dt_now())
+    await published(pg, FIRST, dt.datetime.now(dt.UTC))
     env = worker_env(empty_postgres_url, fake_discord)
     env |= {"SLACK_BOT_TOKEN": fake_slack.team.bot_token, "SLACK_API_BASE_URL": fake_slack.api_url}
     workers = [await start_worker(env) for _ in range(3)]
@@ -141,9 +142,9 @@ async def test_a_worker_killed_at_random_points_leaves_no_duplicate_and_no_gap(
 ) -> None:
     use_api(fake_discord.api_base_url)
     ids = await subscribed(pg, fake_discord)
-    await published(pg, FIRST, dt_now())
+    await published(pg, FIRST, dt.datetime.now(dt.UTC))
     # Plan here, so the deliveries exist before any worker starts and dies.
-    await plan(pg, now=dt_now())
+    await plan(pg, now=dt.datetime.now(dt.UTC))
     env = worker_env(empty_postgres_url, fake_discord)
     chance = random.Random(int(os.environ.get("KILL_SEED", "7")))
     killed_midway = 0
@@ -171,19 +172,13 @@ async def test_a_worker_killed_at_random_points_leaves_no_duplicate_and_no_gap(
     assert_exactly_one_each(fake_discord, ids)
 
 
-def dt_now():  # type: ignore[no-untyped-def]
-    import datetime as dt
-
-    return dt.datetime.now(dt.UTC)
-
-
 async def test_a_worker_stopped_mid_fan_out_hands_its_deliveries_back_at_once(
     pg: Database, fake_discord: FakeDiscord, empty_postgres_url: str
 ) -> None:
     use_api(fake_discord.api_base_url)
     ids = await subscribed(pg, fake_discord)
-    await published(pg, FIRST, dt_now())
-    await plan(pg, now=dt_now())
+    await published(pg, FIRST, dt.datetime.now(dt.UTC))
+    await plan(pg, now=dt.datetime.now(dt.UTC))
     # A lease far longer than the test: only handing back lets the next worker go on.
     env = worker_env(empty_postgres_url, fake_discord) | {"DELIVERY_LEASE_SECONDS": "3600"}
     worker = await start_worker(env)

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import discord
 import pytest
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from bot.discord.delivery import DiscordPoster, delivery_client
 from bot.discord.endpoints import use_api
@@ -53,8 +53,6 @@ async def channels(db: Database, fake: FakeDiscord, subscribe: Subscribe, count:
 
 async def delivered(db: Database) -> list[Delivery]:
     async with db.session() as session:
-        from sqlmodel import select
-
         return list((await session.exec(select(Delivery).order_by(col(Delivery.id)))).all())
 
 
@@ -104,8 +102,6 @@ async def test_a_forbidden_channel_is_paused_and_the_others_still_get_theirs(
     await dispatcher(db, client).drain()
     assert len(fake_discord.messages_in(first)) == 1
     async with db.session() as session:
-        from sqlmodel import select
-
         subs = {s.channel_id: s for s in (await session.exec(select(Subscription))).all()}
     assert subs[first].paused_at is None
     assert "403" in (subs[second].paused_reason or "")

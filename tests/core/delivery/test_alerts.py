@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import update
-from sqlmodel import col
+from sqlmodel import col, select
 
 from core.delivery.alerts import latest_board_news
 from core.delivery.planner import plan
 from storage import Database
-from storage.tables import Subscription
+from storage.tables import Delivery, Subscription
 from tests.support.delivery import SECOND, SOURCE, Subscribe, fetched, published
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -39,10 +39,6 @@ async def test_a_board_fetched_between_issues_alerts_the_channels_watching_it(
     again = await plan(db, now=NOW + dt.timedelta(seconds=2))
     assert again.created == 0
     async with db.session() as session:
-        from sqlmodel import select
-
-        from storage.tables import Delivery
-
         alert = (
             await session.exec(select(Delivery).where(col(Delivery.key).startswith("alert:")))
         ).one()
