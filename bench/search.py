@@ -5,7 +5,7 @@ Run: python bench/search.py [--papers 1000000] [--backend sqlite|postgresql|both
 
 Generates a reproducible corpus (invented words with a Zipf-like spread; 10-word titles,
 150-word abstracts, eight categories, three years of dates), imports it through `upsert_papers`
-in transactions of 5,000 papers (streamed, so memory stays bounded), and prints per backend:
+in transactions of 50,000 papers (streamed, so memory stays bounded), and prints per backend:
 the import time (time spent in the storage layer, and wall time with generation), the database
 size, p50/p99 of `search_papers` (top ten, with extracts) over a fixed set of 200 queries, and the
 process's peak memory. The queries are one to three words from the corpus's own vocabulary across
@@ -45,7 +45,8 @@ from storage.queries.papers import PaperInput, upsert_papers  # noqa: E402
 from storage.search import search_papers  # noqa: E402
 
 VOCABULARY = 60_000
-BATCH = 5000
+# Papers per import transaction, as a backfill would commit them; read a chunk at a time.
+BATCH = 50_000
 QUERIES = 200
 CATEGORIES = ("cs.LG", "cs.CL", "cs.CV", "cs.AI", "cs.DC", "cs.IR", "stat.ML", "cs.RO")
 EPOCH = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
@@ -66,8 +67,11 @@ def vocabulary(seed: int) -> tuple[list[str], list[float]]:
     return words, list(accumulate(1 / (rank + 1) ** 1.1 for rank in range(VOCABULARY)))
 
 
-def corpus(count: int, seed: int = 11) -> Iterator[list[tuple[PaperInput, dt.datetime]]]:
-    """Yield the corpus in batches: each paper with the time it was first seen."""
+def corpus(count: int, seed: int = 11) -> Iterator[tuple[dt.datetime, Iterator[PaperInput]]]:
+    """Yield the corpus a transaction at a time: when its papers were first seen, and the papers.
+
+    The papers of a transaction are generated as they are read, so memory stays bounded.
+    """
     rng = random.Random(seed)
     words, weights = vocabulary(seed)
     # Papers are cut from a long Zipf-drawn stream at random places: cheap, yet each word keeps
@@ -75,18 +79,22 @@ def corpus(count: int, seed: int = 11) -> Iterator[list[tuple[PaperInput, dt.dat
     stream = rng.choices(words, cum_weights=weights, k=1_000_000)
     span = len(stream) - 200
     seconds = 3 * 365 * 86400
-    for start in range(0, count, BATCH):
-        batch = []
-        for number in range(start, min(count, start + BATCH)):
+
+    def papers(start: int, stop: int) -> Iterator[PaperInput]:
+        for number in range(start, stop):
             a, b = rng.randrange(span), rng.randrange(span)
-            paper = PaperInput(
+            yield PaperInput(
                 title=" ".join(stream[a : a + 10]).capitalize(),
                 abstract=" ".join(stream[b : b + 150]).capitalize() + ".",
                 category=CATEGORIES[number % len(CATEGORIES)],
                 arxiv_id=f"bench.{number:07d}",
             )
-            batch.append((paper, EPOCH + dt.timedelta(seconds=seconds * number // count)))
-        yield batch
+
+    for start in range(0, count, BATCH):
+        yield (
+            EPOCH + dt.timedelta(seconds=seconds * start // count),
+            papers(start, min(count, start + BATCH)),
+        )
 
 
 def queries(doc_freq: dict[str, int], papers: int, seed: int = 5) -> list[str]:
@@ -114,10 +122,10 @@ async def import_corpus(db: Database, count: int) -> tuple[float, float]:
     """Import the generated corpus; return storage seconds and wall seconds."""
     storage_seconds = 0.0
     wall = time.perf_counter()
-    for batch in corpus(count):
+    for first_seen, batch in corpus(count):
         start = time.perf_counter()
         async with db.transaction() as session:
-            await upsert_papers(session, papers=[p for p, _ in batch], first_seen=batch[0][1])
+            await upsert_papers(session, papers=batch, first_seen=first_seen)
         storage_seconds += time.perf_counter() - start
     return storage_seconds, time.perf_counter() - wall
 

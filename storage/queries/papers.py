@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from sqlalchemy import Integer, column, func, text
@@ -19,7 +21,9 @@ from storage.search import MAX_TERMS, query_terms
 from storage.tables import Paper, utcnow
 
 # Keep IN lists and parameter counts well inside SQLite's and asyncpg's limits.
-_CHUNK = 5000
+_CHUNK = 2000
+# Below this many papers, tokenizing in a thread costs more than it overlaps.
+_THREADED = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,13 +61,65 @@ async def upsert_papers(
     """Insert new papers and correct known ones; return their keys in the order given.
 
     A known paper keeps its key and its earliest first-seen time; a missing category or abstract
-    never erases one already stored.
+    never erases one already stored. `papers` is read a chunk at a time, so a bulk import of any
+    size holds only one chunk in memory; the search index moves in the same transaction.
     """
     now = utcnow()
-    rows = [_row(paper, first_seen or now, now) for paper in papers]
-    if not rows:
-        return []
     table = Paper.__table__  # type: ignore[attr-defined]
+    statement = _upsert(session, table)
+    before = select(table.c.id, table.c.key, table.c.title, table.c.abstract)
+    connection = await session.connection()
+    plan: search_index.Plan | None = None
+    gained, lost = search_index.Gathered(), search_index.Gathered()
+    keys: list[str] = []
+    for chunk in _chunks(papers, _CHUNK):
+        rows = [_row(paper, first_seen or now, now) for paper in chunk]
+        keys.extend(str(row["key"]) for row in rows)
+        if plan is None:
+            plan = await connection.run_sync(search_index.plan)
+        stored = {
+            row.key: row
+            for row in await connection.execute(
+                before.where(table.c.key.in_([row["key"] for row in rows]))
+            )
+        }
+        # Only a changed title or abstract moves the index: that is known before the write.
+        texts: dict[str, tuple[str, str]] = {}
+        old: dict[str, search_index.Doc] = {}
+        for row in rows:
+            key, title, abstract = str(row["key"]), str(row["title"]), str(row["abstract"])
+            known = stored.get(key)
+            if known is None:
+                texts[key] = (title, abstract)
+            elif title != known.title or (abstract and abstract != known.abstract):
+                texts[key] = (title, abstract or known.abstract)
+                old[key] = search_index.Doc(known.id, known.title, known.abstract)
+        # Tokenizing runs in a thread while the database writes the rows (and their FTS5
+        # entries) in its own: the two overlap on two cores.
+        pending = list(texts.values())
+        tokenizing = (
+            asyncio.create_task(asyncio.to_thread(search_index.gather, pending, plan))
+            if len(pending) >= _THREADED
+            else None
+        )
+        written = {row.key: row.id for row in await connection.execute(statement, rows)}
+        found = await tokenizing if tokenizing else search_index.gather(pending, plan)
+        if any(key not in written for key in texts):
+            # Another transaction changed a paper between the read and the write: start over.
+            texts = {key: value for key, value in texts.items() if key in written}
+            found = search_index.gather(list(texts.values()), plan)
+        found.identify([written[key] for key in texts])
+        gone = [old[key] for key in texts if key in old]
+        removed = search_index.gather([(doc.title, doc.abstract) for doc in gone])
+        removed.identify([doc.id for doc in gone])
+        gained.extend(found)
+        lost.extend(removed)
+    # The search statistics move with the rows, in the same transaction.
+    await connection.run_sync(search_index.apply, gained, lost)
+    return keys
+
+
+def _upsert(session: AsyncSession, table: Any) -> Any:
     insert = insert_for(session, table)
     excluded = insert.excluded
     changed = (
@@ -84,22 +140,13 @@ async def upsert_papers(
         },
         where=changed,
     )
-    statement = statement.returning(table.c.id, table.c.title, table.c.abstract)
-    connection = await session.connection()
-    for start in range(0, len(rows), _CHUNK):
-        chunk = rows[start : start + _CHUNK]
-        before = await connection.execute(
-            select(table.c.id, table.c.title, table.c.abstract).where(
-                table.c.key.in_([row["key"] for row in chunk])
-            )
-        )
-        old = {row.id: search_index.Doc(row.id, row.title, row.abstract) for row in before}
-        written = (await connection.execute(statement, chunk)).all()
-        # The search statistics move with the rows, in the same transaction.
-        added = [search_index.Doc(row.id, row.title, row.abstract) for row in written]
-        removed = [old[doc.id] for doc in added if doc.id in old]
-        await connection.run_sync(search_index.index_changes, added, removed)
-    return [str(row["key"]) for row in rows]
+    return statement.returning(table.c.id, table.c.key)
+
+
+def _chunks(items: Iterable[PaperInput], size: int) -> Iterator[list[PaperInput]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 async def delete_papers(session: AsyncSession, *, ids: Sequence[int]) -> int:

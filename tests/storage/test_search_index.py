@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import Database
 from storage import search as search_module
 from storage import search_index as ix
+from storage.queries import papers as papers_module
 from storage.queries.papers import PaperInput, delete_papers, paper_ids, upsert_papers
 from storage.search import search_papers, suggest_query
 
@@ -275,3 +277,72 @@ def test_the_stem_cache_starts_afresh_without_losing_a_word(
     assert stems.mapping(["models", "routing", "kernels"])["models"] == "model"
     both = stems.mapping(["models", "experts", "batching"])
     assert (both["models"], both["experts"], both["batching"]) == ("model", "expert", "batch")
+
+
+@given(value=st.text(alphabet=st.characters(max_codepoint=127), max_size=80))
+def test_ascii_text_splits_into_the_same_words_as_the_pattern(value: str) -> None:
+    assert ix.words(value) == ix._TOKEN.findall(ix.fold(value))
+
+
+async def test_a_bulk_import_indexes_as_paper_by_paper_imports_do(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # More papers than a chunk, tokenized in a thread: the same statistics as one at a time.
+    monkeypatch.setattr(papers_module, "_CHUNK", 90)
+    monkeypatch.setattr(papers_module, "_THREADED", 20)
+    rng = random.Random(7)
+    batch = [_paper(rng, number) for number in range(300)]
+    read: list[int] = []
+
+    def lazily() -> Iterator[PaperInput]:
+        for number, paper in enumerate(batch):
+            read.append(number)
+            yield paper
+
+    seen_at_first_row: list[int] = []
+    row = papers_module._row
+
+    def first_row(*args: Any) -> dict[str, object]:
+        if not seen_at_first_row:
+            seen_at_first_row.append(len(read))
+        return row(*args)
+
+    monkeypatch.setattr(papers_module, "_row", first_row)
+    async with db.transaction() as session:
+        keys = await upsert_papers(session, papers=lazily())
+    # The papers were read a chunk at a time, not all at once before the first write.
+    assert seen_at_first_row == [90] and len(keys) == 300
+    async with db.session() as session:
+        conn = await session.connection()
+        await conn.run_sync(_check)
+        bulk = (await conn.execute(text("SELECT term, df FROM search_term ORDER BY term"))).all()
+    async with db.transaction() as session:
+        await delete_papers(session, ids=list((await paper_ids(session, keys=keys)).values()))
+    for paper in batch:
+        async with db.transaction() as session:
+            await upsert_papers(session, papers=[paper])
+    async with db.session() as session:
+        conn = await session.connection()
+        await conn.run_sync(_check)
+        single = (await conn.execute(text("SELECT term, df FROM search_term ORDER BY term"))).all()
+    assert bulk == single and bulk
+
+
+async def test_a_paper_changed_between_read_and_write_is_indexed_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The read before the write misses a paper another import stored meanwhile; the write then
+    # changes nothing and returns no row, so its terms must not count twice.
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=[PaperInput("Kernel fusion", "Fused kernels.")])
+    original_select = papers_module.select
+
+    def blind_select(*columns: Any) -> Any:
+        return original_select(*columns).where(text("0 = 1"))
+
+    monkeypatch.setattr(papers_module, "select", blind_select)
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=[PaperInput("Kernel fusion", "Fused kernels.")])
+    async with db.session() as session:
+        conn = await session.connection()
+        await conn.run_sync(_check)
