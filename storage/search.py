@@ -156,6 +156,8 @@ MAX_TERMS = 32
 QUERY_CHAMPIONS = 40
 # Candidates of a several-term search scored exactly from their text, at most.
 RESCORED = 60
+# Matches few enough to score every one exactly from its text, instead of ranking in the database.
+EXACT = 100
 # Words of an extract, around the first match.
 EXTRACT_WORDS = 28
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -276,11 +278,51 @@ def _ranked(
         return _mixed_rank(conn, surface, rare, known, filters, limit)
     if cheap or not listed:
         return _full_rank(conn, terms, filters, limit, every=every)
+    if every and _expected_matches(conn, keys, known) <= EXACT // 2:
+        # Common words that seldom meet: their few common papers are found and scored exactly.
+        exact = _exact(conn, surface, known, filters, limit, every=True)
+        if exact is not None:
+            return exact
     ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
     if len(ranked) < limit:
-        # The lists hold too few papers that pass the filters: rank every match instead.
-        return _full_rank(conn, terms, filters, limit, every=every)
+        # The lists hold too few papers with every word or past the filters: score every match
+        # when they are few, else rank them all in the database.
+        exact = _exact(conn, surface, known, filters, limit, every=every)
+        return exact if exact is not None else _full_rank(conn, terms, filters, limit, every=every)
     return ranked
+
+
+def _expected_matches(
+    conn: Connection, keys: Sequence[str], known: dict[str, tuple[int, int]]
+) -> float:
+    # Words are taken as independent: the share of papers with all of them is the product.
+    total, _ = ix.stats(conn)
+    expected = float(total)
+    for key in keys:
+        expected *= known.get(key, (0, 0))[0] / max(total, 1)
+    return expected
+
+
+def _exact(
+    conn: Connection,
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int] | None:
+    """Return the best matches scored exactly from their text, or None if there are too many.
+
+    FTS5's bm25 first reads every match of each word to count them; finding the matches
+    unranked skips through the word lists, and the counts are already in `search_term`.
+    """
+    ids = _unranked(conn, list(surface.values()), filters, EXACT + 1, every=every)
+    if len(ids) > EXACT:
+        return None
+    total, average = ix.stats(conn)
+    weights = {key: ix.idf(total, known.get(key, (0, 0))[0]) for key in surface}
+    return _rescored(conn, ids, weights, average, limit, every=every, depth=len(ids))
 
 
 def _champion_rank(
@@ -331,14 +373,17 @@ def _rescored(
     limit: int,
     *,
     every: bool,
+    depth: int = RESCORED,
 ) -> list[int]:
     # Candidates come best-first by an estimate; the first few are scored exactly from their text.
+    # With `depth` covering every candidate, all are scored: the result is exact.
     keys = list(weights)
     scored: list[tuple[float, int]] = []
-    batch = max(2 * limit, 10)
-    for start in range(0, min(len(order), RESCORED), batch):
+    exhaustive = depth >= len(order)
+    batch = len(order) if exhaustive else max(2 * limit, 10)
+    for start in range(0, min(len(order), depth), max(batch, 1)):
         docs = ix.documents(conn, order[start : start + batch])
-        counts, _ = ix.count(docs)
+        counts = ix.frequencies(docs, weights.keys())
         for doc, c in zip(docs, counts, strict=True):
             present = [key for key in keys if key in c.title or key in c.abstract]
             if not present or (every and len(present) < len(keys)):
@@ -348,7 +393,7 @@ def _rescored(
                 for key in present
             )
             scored.append((score, doc.id))
-        if len(scored) >= limit:
+        if len(scored) >= limit and not exhaustive:
             break
     scored.sort(reverse=True)
     return [paper_id for _, paper_id in scored[:limit]]
@@ -362,6 +407,10 @@ def _mixed_rank(
     filters: _Filters,
     limit: int,
 ) -> list[int]:
+    # The rare word bounds the matches; most often they are few enough to score them all.
+    exact = _exact(conn, surface, known, filters, limit, every=True)
+    if exact is not None:
+        return exact
     ordered = _full_rank(
         conn, [surface[key] for key in rare], filters, ix.FULL_RANK_LIMIT, every=True
     )
@@ -426,6 +475,30 @@ def _filtered(
     rows = conn.execute(
         text(f"SELECT id FROM paper WHERE id IN ({names}){where}"), {**named, **params}
     )
+    return [row[0] for row in rows]
+
+
+def _unranked(
+    conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
+) -> list[int]:
+    """Return up to `limit` papers that match, in no particular order."""
+    where, params = filters.sql("paper")
+    if conn.dialect.name == "sqlite":
+        joiner = " AND " if every else " OR "
+        match = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
+        source = (
+            "paper_fts CROSS JOIN paper ON paper.id = paper_fts.rowid" if where else "paper_fts"
+        )
+        sql = (
+            f"SELECT paper_fts.rowid FROM {source} WHERE paper_fts MATCH :match{where} LIMIT :limit"
+        )
+    else:
+        match = (" " if every else " or ").join(terms)
+        sql = (
+            "SELECT paper.id FROM paper WHERE search_vector @@ "
+            f"websearch_to_tsquery('english', :match){where} LIMIT :limit"
+        )
+    rows = conn.execute(text(sql), {"match": match, **params, "limit": limit})
     return [row[0] for row in rows]
 
 

@@ -14,7 +14,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import Stemmer
@@ -147,6 +147,30 @@ def count(docs: Sequence[Doc]) -> tuple[list[Counts], dict[str, str]]:
         for title, abstract in split
     ]
     return counts, surface
+
+
+def frequencies(docs: Sequence[Doc], keys: Collection[str]) -> list[Counts]:
+    """Return each paper's counts of the given terms only, and its length in tokens.
+
+    What scoring a few candidates needs: no counter of every word, just the query's.
+    """
+    split = [(words(doc.title), words(doc.abstract)) for doc in docs]
+    every: set[str] = set()
+    for title, abstract in split:
+        every.update(title)
+        every.update(abstract)
+    stem = _STEMS.mapping(every)
+    wanted = {word for word in every if stem[word] in keys}
+    result = []
+    for title, abstract in split:
+        title_counts: Counter[str] = Counter()
+        abstract_counts: Counter[str] = Counter()
+        for word in wanted.intersection(title):
+            title_counts[stem[word]] += title.count(word)
+        for word in wanted.intersection(abstract):
+            abstract_counts[stem[word]] += abstract.count(word)
+        result.append(Counts(title_counts, abstract_counts, len(title) + len(abstract)))
+    return result
 
 
 def impact(title_tf: int, abstract_tf: int, length: int, average: float) -> float:

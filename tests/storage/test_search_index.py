@@ -124,6 +124,36 @@ async def test_a_filter_that_empties_the_list_falls_back_to_full_ranking(db: Dat
     assert [hit.paper.title for hit in hits] == ["Rare placement"]
 
 
+async def test_common_words_that_seldom_meet_are_scored_exactly(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "routing" and "sparsity" are each common, but few papers have both: the lists of either
+    # hold none of them, so the few papers with both are found and scored in full.
+    papers = [PaperInput(f"Routing study {n}", "routing routing tables") for n in range(12)]
+    papers += [PaperInput(f"Sparsity study {n}", "sparsity sparsity masks") for n in range(12)]
+    papers += [
+        PaperInput("Routing with sparsity", "sparse experts"),
+        PaperInput("Expert choice", "routing meets sparsity in the abstract"),
+        PaperInput("Sparsity-aware routing routing", "long " * 30),
+    ]
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=papers)
+    assert await _listed(db, "routing") > 0 and await _listed(db, "sparsity") > 0
+    ranked: list[list[int]] = []
+    full_rank = search_module._full_rank
+    monkeypatch.setattr(search_module, "_full_rank", lambda *a, **k: ranked.append([]) or [])
+    async with db.session() as session:
+        hits = await search_papers(session, query="routing sparsity", limit=5)
+    titles = [hit.paper.title for hit in hits]
+    assert ranked == [], "scored from the text, not ranked in the database"
+    assert sorted(titles) == sorted(
+        ["Routing with sparsity", "Expert choice", "Sparsity-aware routing routing"]
+    )
+    if db.dialect == "sqlite":
+        monkeypatch.setattr(search_module, "_full_rank", full_rank)
+        assert [hit.paper.id for hit in hits] == await _full(db, "routing sparsity", 5)
+
+
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma"]
 
 
