@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any
 
 from rapidfuzz import fuzz, process
@@ -209,30 +210,31 @@ async def suggest_query(session: AsyncSession, *, query: str) -> str | None:
 
 def extract(abstract: str, keys: set[str]) -> str:
     """Return a few words of `abstract` around its first match, the matched words marked."""
-    spans = [match.span() for match in _TOKEN.finditer(abstract)]
-    if not spans:
-        return ""
     if abstract.isascii():
         # Lower-casing ASCII keeps every offset, so the words line up with the spans.
         folded = _TOKEN.findall(abstract.lower())
     else:
-        folded = [ix.fold(abstract[a:b]) for a, b in spans]
-    stems = ix.stems(folded)
-    hits = [i for i, word in enumerate(folded) if stems[word] in keys]
+        folded = [ix.fold(word) for word in _TOKEN.findall(abstract)]
+    if not folded:
+        return ""
+    stems = ix.stems(distinct := set(folded))
+    matching = {word for word in distinct if stems[word] in keys}
+    hits = [i for i, word in enumerate(folded) if word in matching] if matching else []
     first = max(0, hits[0] - EXTRACT_WORDS // 4) if hits else 0
-    last = min(len(spans), first + EXTRACT_WORDS)
-    marked = {i for i in hits if first <= i < last}
+    last = min(len(folded), first + EXTRACT_WORDS)
+    # Only the words shown need their place in the text.
+    spans = [match.span() for match in islice(_TOKEN.finditer(abstract), first, last)]
+    marked = {i - first for i in hits if first <= i < last}
     parts = []
-    position = spans[first][0]
-    for i in range(first, last):
-        a, b = spans[i]
+    position = spans[0][0]
+    for i, (a, b) in enumerate(spans):
         parts.append(abstract[position:a])
         parts.append(f"{MARK_START}{abstract[a:b]}{MARK_END}" if i in marked else abstract[a:b])
         position = b
-    if last == len(spans):
+    if last == len(folded):
         parts.append(abstract[position:])
     body = "".join(parts).strip()
-    return ("…" if first else "") + body + ("…" if last < len(spans) else "")
+    return ("…" if first else "") + body + ("…" if last < len(folded) else "")
 
 
 def _search(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
@@ -283,6 +285,9 @@ def _ranked(
         exact = _exact(conn, surface, known, filters, limit, every=True)
         if exact is not None:
             return exact
+    if every and len(keys) > 1 and _expected_from_lists(conn, keys, known) < limit:
+        # Each list would hold too few papers with the other words: rank the matches at once.
+        return _full_rank(conn, terms, filters, limit, every=True)
     ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
     if len(ranked) < limit:
         # The lists hold too few papers with every word or past the filters: score every match
@@ -300,6 +305,21 @@ def _expected_matches(
     expected = float(total)
     for key in keys:
         expected *= known.get(key, (0, 0))[0] / max(total, 1)
+    return expected
+
+
+def _expected_from_lists(
+    conn: Connection, keys: Sequence[str], known: dict[str, tuple[int, int]]
+) -> float:
+    # The papers of each word's list that hold every other word, were words independent.
+    total, _ = ix.stats(conn)
+    expected = 0.0
+    for key in keys:
+        found = float(QUERY_CHAMPIONS)
+        for other in keys:
+            if other != key:
+                found *= known.get(other, (0, 0))[0] / max(total, 1)
+        expected += found
     return expected
 
 
@@ -341,7 +361,11 @@ def _champion_rank(
         if known.get(key, (0, 0))[1] > 0:
             ids = _champions(conn, key, depth)
         else:
-            ids = ix.top_ids(conn, surface[key], depth)
+            # A word without a list: the papers naming it in their title outweigh the others,
+            # and finding some of them skips ranking all its matches (bm25 costs per match).
+            ids = _title_matches(conn, surface[key], depth)
+            if len(ids) < depth:
+                ids = ix.top_ids(conn, surface[key], depth)
         candidates.update(dict.fromkeys(ids))
     where, params = filters.sql("paper")
     if len(keys) == 1:
@@ -474,6 +498,18 @@ def _filtered(
     names = ", ".join(f":{name}" for name in named)
     rows = conn.execute(
         text(f"SELECT id FROM paper WHERE id IN ({names}){where}"), {**named, **params}
+    )
+    return [row[0] for row in rows]
+
+
+def _title_matches(conn: Connection, word: str, limit: int) -> list[int]:
+    """Return up to `limit` papers with `word` in their title, in no particular order."""
+    if conn.dialect.name != "sqlite":
+        return ix.top_ids(conn, word, limit)
+    match = 'title : "' + word.replace('"', '""') + '"'
+    rows = conn.execute(
+        text("SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match LIMIT :limit"),
+        {"match": match, "limit": limit},
     )
     return [row[0] for row in rows]
 

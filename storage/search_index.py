@@ -80,7 +80,7 @@ class Stems:
         """Return a mapping that holds the stem of every word given, stemming the unknown ones."""
         cache = self._cache
         wanted = words if isinstance(words, set) else set(words)
-        unknown = [word for word in wanted if word not in cache]
+        unknown = list(wanted.difference(cache))
         if unknown:
             if len(cache) + len(unknown) > _STEM_CACHE_SIZE:
                 # Start afresh, keeping every word of this call. A new dict, not a cleared one:
