@@ -10,6 +10,7 @@ from itertools import islice
 from typing import Any
 
 from sqlalchemy import Integer, column, func, text
+from sqlalchemy import select as columns
 from sqlalchemy.orm import aliased
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -22,6 +23,18 @@ from storage.tables import Paper, utcnow
 
 # Keep IN lists and parameter counts well inside SQLite's and asyncpg's limits.
 _CHUNK = 2000
+# The columns an upsert writes, as `_row` gives them.
+_COLUMNS = [
+    "key",
+    "arxiv_id",
+    "title_key",
+    "title",
+    "category",
+    "abstract",
+    "links",
+    "first_seen_at",
+    "updated_at",
+]
 # Below this many papers, tokenizing in a thread costs more than it overlaps.
 _THREADED = 200
 
@@ -66,8 +79,8 @@ async def upsert_papers(
     """
     now = utcnow()
     table = Paper.__table__  # type: ignore[attr-defined]
-    statement = _upsert(session, table)
-    before = select(table.c.id, table.c.key, table.c.title, table.c.abstract)
+    write = _BulkUpsert(session, table)
+    after = columns(table.c.id, table.c.key, table.c.title, table.c.abstract, table.c.updated_at)
     connection = await session.connection()
     plan: search_index.Plan | None = None
     gained, lost = search_index.Gathered(), search_index.Gathered()
@@ -77,12 +90,7 @@ async def upsert_papers(
         keys.extend(str(row["key"]) for row in rows)
         if plan is None:
             plan = await connection.run_sync(search_index.plan)
-        stored = {
-            row.key: row
-            for row in await connection.execute(
-                before.where(table.c.key.in_([row["key"] for row in rows]))
-            )
-        }
+        stored = await _stored(connection, table, [str(row["key"]) for row in rows])
         # Only a changed title or abstract moves the index: that is known before the write.
         texts: dict[str, tuple[str, str]] = {}
         old: dict[str, search_index.Doc] = {}
@@ -102,13 +110,25 @@ async def upsert_papers(
             if len(pending) >= _THREADED
             else None
         )
-        written = {row.key: row.id for row in await connection.execute(statement, rows)}
-        found = await tokenizing if tokenizing else search_index.gather(pending, plan)
-        if any(key not in written for key in texts):
-            # Another transaction changed a paper between the read and the write: start over.
-            texts = {key: value for key, value in texts.items() if key in written}
+        try:
+            await write(connection, rows)
+        finally:
+            found = await tokenizing if tokenizing else search_index.gather(pending, plan)
+        written = {
+            row.key: row
+            for row in await connection.execute(after.where(table.c.key.in_(list(texts))))
+        }
+        ours = {
+            key: row.id
+            for key, row in written.items()
+            if row.updated_at == now and (row.title, row.abstract) == texts[key]
+        }
+        if len(ours) < len(texts):
+            # Another transaction wrote a paper between the read and the write: what is stored
+            # is theirs, and so is its place in the index.
+            texts = {key: value for key, value in texts.items() if key in ours}
             found = search_index.gather(list(texts.values()), plan)
-        found.identify([written[key] for key in texts])
+        found.identify([ours[key] for key in texts])
         gone = [old[key] for key in texts if key in old]
         removed = search_index.gather([(doc.title, doc.abstract) for doc in gone])
         removed.identify([doc.id for doc in gone])
@@ -117,6 +137,58 @@ async def upsert_papers(
     # The search statistics move with the rows, in the same transaction.
     await connection.run_sync(search_index.apply, gained, lost)
     return keys
+
+
+async def _stored(connection: Any, table: Any, keys: list[str]) -> dict[str, Any]:
+    """Return the stored papers among `keys`: id, key, title and abstract, by key."""
+    query = columns(table.c.id, table.c.key, table.c.title, table.c.abstract)
+    return {row.key: row for row in await connection.execute(query.where(table.c.key.in_(keys)))}
+
+
+class _BulkUpsert:
+    """The upsert as one driver-level executemany: SQLAlchemy compiles it once per call.
+
+    Its per-row work (a statement rendered per thousand rows, each value processed through
+    the ORM's machinery) cost more than the database's own; the values here go through the
+    same type processors, once per distinct object.
+    """
+
+    def __init__(self, session: AsyncSession, table: Any) -> None:
+        dialect = session.bind.dialect if session.bind is not None else None
+        if dialect is None:
+            raise RuntimeError("the session is not bound to an engine")
+        compiled = _upsert(session, table).compile(dialect=dialect, column_keys=_COLUMNS)
+        self.sql = compiled.string
+        self.params: list[tuple[str, Any, Any]] = []
+        for name in compiled.positiontup or ():
+            bind = compiled.binds[name]
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            self.params.append((name, processor, bind.value))
+
+    async def __call__(self, connection: Any, rows: Sequence[dict[str, object]]) -> None:
+        """Write `rows` (dicts of the upsert's columns)."""
+        columns = []
+        for name, processor, constant in self.params:
+            if name not in _COLUMNS:
+                columns.append([processor(constant) if processor else constant] * len(rows))
+                continue
+            values = [row[name] for row in rows]
+            if processor is not None:
+                values = _processed(values, processor)
+            columns.append(values)
+        await connection.exec_driver_sql(self.sql, list(zip(*columns, strict=True)))
+
+
+def _processed(values: list[object], processor: Any) -> list[object]:
+    # Rows of an import share their timestamps: each distinct object is processed once.
+    done: dict[int, object] = {}
+    result = []
+    for value in values:
+        key = id(value)
+        if key not in done:
+            done[key] = processor(value)
+        result.append(done[key])
+    return result
 
 
 def _upsert(session: AsyncSession, table: Any) -> Any:
@@ -140,7 +212,7 @@ def _upsert(session: AsyncSession, table: Any) -> Any:
         },
         where=changed,
     )
-    return statement.returning(table.c.id, table.c.key)
+    return statement
 
 
 def _chunks(items: Iterable[PaperInput], size: int) -> Iterator[list[PaperInput]]:
