@@ -272,12 +272,18 @@ def _ranked(
         # One rare word bounds the matches, so full ranking is cheap and exact.
         cheap = min(known.get(key, (0, 0))[0] for key in keys) <= ix.FULL_RANK_LIMIT
     else:
-        cheap = sum(known.get(key, (0, 0))[0] for key in keys) <= 2 * ix.FULL_RANK_LIMIT
+        cheap = sum(known.get(key, (0, 0))[0] for key in keys) <= ix.FULL_RANK_LIMIT
     rare = [key for key in keys if known.get(key, (0, 0))[0] <= ix.FULL_RANK_LIMIT]
     if every and listed and rare and known and all(key in known for key in keys):
         # A rare word with common ones: bm25 would count every match of the common words, so
         # the rare words rank, the common ones filter, and the best few are scored exactly.
         return _mixed_rank(conn, surface, rare, known, filters, limit)
+    if not every and not cheap and not listed:
+        # Any of several words without lists, too many matches to rank them all: the papers
+        # naming a word in their title outweigh the rest, and a few of each are scored exactly.
+        titled = _title_rank(conn, surface, known, filters, limit)
+        if titled is not None:
+            return titled
     if cheap or not listed:
         return _full_rank(conn, terms, filters, limit, every=every)
     if every and _expected_matches(conn, keys, known) <= EXACT // 2:
@@ -500,6 +506,27 @@ def _filtered(
         text(f"SELECT id FROM paper WHERE id IN ({names}){where}"), {**named, **params}
     )
     return [row[0] for row in rows]
+
+
+def _title_rank(
+    conn: Connection,
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+) -> list[int] | None:
+    """Return the best of the papers naming any word in their title, or None if too few."""
+    depth = max(limit, RESCORED // len(surface))
+    candidates: dict[int, None] = {}
+    for word in surface.values():
+        candidates.update(dict.fromkeys(_title_matches(conn, word, depth)))
+    where, params = filters.sql("paper")
+    pool = _filtered(conn, list(candidates), where, params)
+    if len(pool) < limit:
+        return None
+    total, average = ix.stats(conn)
+    weights = {key: ix.idf(total, known.get(key, (0, 0))[0]) for key in surface}
+    return _rescored(conn, pool, weights, average, limit, every=False, depth=len(pool))
 
 
 def _title_matches(conn: Connection, word: str, limit: int) -> list[int]:
