@@ -154,6 +154,42 @@ async def test_common_words_that_seldom_meet_are_scored_exactly(
         assert [hit.paper.id for hit in hits] == await _full(db, "routing sparsity", 5)
 
 
+async def test_any_of_rare_words_ranks_their_title_matches(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No paper has both words, neither word has a list, and together they match too many to
+    # rank in full: the papers naming either in their title are scored instead.
+    papers = [PaperInput(f"Quasar survey {n}", "quasar " * n + "light curves") for n in range(3)]
+    papers += [PaperInput(f"Nebula {n}", "gas clouds" + " nebula" * n) for n in range(3)]
+    papers.append(PaperInput("Dust", "a nebula seen once"))
+    monkeypatch.setattr(ix, "FULL_RANK_LIMIT", 4)
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=papers)
+    assert await _listed(db, "quasar") == 0 and await _listed(db, "nebula") == 0
+    full_rank = search_module._full_rank
+    ranked: list[bool] = []
+
+    def counted(*args: Any, **kwargs: Any) -> list[int]:
+        ranked.append(kwargs["every"])
+        return full_rank(*args, **kwargs)
+
+    monkeypatch.setattr(search_module, "_full_rank", counted)
+    async with db.session() as session:
+        hits = await search_papers(session, query="quasar nebula", limit=5)
+    assert False not in ranked, "the any-word search was not ranked in the database"
+    assert len(hits) == 5
+    assert all(hit.paper.title != "Dust" for hit in hits), "title matches come first"
+    if db.dialect == "sqlite":
+        conn_terms = search_module.query_terms("quasar nebula")
+        filters = search_module._Filters(None, None, None)
+        async with db.session() as session:
+            conn = await session.connection()
+            expected = await conn.run_sync(
+                lambda c: full_rank(c, conn_terms, filters, 5, every=False)
+            )
+        assert [hit.paper.id for hit in hits] == expected
+
+
 WORDS = ["alpha", "beta", "gamma", "delta", "omega", "sigma"]
 
 
