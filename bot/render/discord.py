@@ -56,6 +56,9 @@ _TAGGED = re.compile(r"<(?=(?:@[!&]?|#)\d+>)")
 _WHITESPACE = re.compile(r"(\s+)")
 _URL = re.compile(r"(https?://[^\s<]+[^\s<.,:;\"')\]])")
 _MARKERS = frozenset("*_~|`[]")
+# Text with none of these (markdown markers, a quote, heading or list at a line's start, a link's
+# brackets, a mention) shows as itself already: escaping it would change nothing.
+_RISKY = re.compile(r"[\\*_~|`\[\]@<]|^\s*[>#-]", re.MULTILINE)
 # What a URL keeps as is inside a masked link `[text](url)`; anything else is percent-encoded.
 _URL_SAFE = "!#$%&'*+,/:;=?@~-._"
 # Longer addresses are not links but garbage; their text is shown without them.
@@ -83,16 +86,21 @@ def render_discord(reply: Reply) -> list[dict[str, Any]]:
 
 def measure(text: str) -> int:
     """Return the length of `text` in UTF-16 code units, never less than Discord counts."""
-    return len(text.encode("utf-16-le")) // 2
+    # An ASCII string knows it is one without a scan: its length is its UTF-16 length.
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def inert(text: str) -> str:
     """Return `text` with every mention broken by a zero-width space, so it cannot ping."""
+    if "@" not in text and "<" not in text:
+        return text
     return _TAGGED.sub("<" + ZWSP, _BROADCAST.sub("@" + ZWSP + r"\1", text))
 
 
 def escape(text: str) -> str:
     """Return data text that shows as itself: markdown escaped and mentions inert."""
+    if _RISKY.search(text) is None:
+        return text
     parts = _URL.split(escape_markdown(text))
     # escape_markdown escapes a marker only when its partner follows in the same string; text is
     # split into words and spans afterwards, so every marker outside a bare URL is escaped here.
