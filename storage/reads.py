@@ -4,8 +4,8 @@ A `Read` is a Core select compiled once per dialect. Running it checks a connect
 engine's pool, makes the DB-API calls any caller makes (cursor, execute, fetchall, close), ends
 the read with a rollback and checks the connection back in, all in one greenlet; rows come back
 as plain tuples with the columns' types applied. SQLAlchemy's connection, execution context and
-result objects are skipped: on SQLite they cost several times what the statement does. So do
-their events and echo logging; use a Session for anything else.
+result objects are skipped (on SQLite they cost several times what a small read does), and with
+them its events and echo logging: for anything but a hot read, use a Session.
 """
 
 from __future__ import annotations
