@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -56,6 +57,9 @@ _TAGGED = re.compile(r"<(?=(?:@[!&]?|#)\d+>)")
 _WHITESPACE = re.compile(r"(\s+)")
 _URL = re.compile(r"(https?://[^\s<]+[^\s<.,:;\"')\]])")
 _MARKERS = frozenset("*_~|`[]")
+# Text with none of these (markdown markers, a quote, heading or list at a line's start, a link's
+# brackets, a mention) shows as itself already: escaping it would change nothing.
+_RISKY = re.compile(r"[\\*_~|`\[\]@<]|^\s*[>#-]", re.MULTILINE)
 # What a URL keeps as is inside a masked link `[text](url)`; anything else is percent-encoded.
 _URL_SAFE = "!#$%&'*+,/:;=?@~-._"
 # Longer addresses are not links but garbage; their text is shown without them.
@@ -83,16 +87,21 @@ def render_discord(reply: Reply) -> list[dict[str, Any]]:
 
 def measure(text: str) -> int:
     """Return the length of `text` in UTF-16 code units, never less than Discord counts."""
-    return len(text.encode("utf-16-le")) // 2
+    # An ASCII string knows it is one without a scan: its length is its UTF-16 length.
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def inert(text: str) -> str:
     """Return `text` with every mention broken by a zero-width space, so it cannot ping."""
+    if "@" not in text and "<" not in text:
+        return text
     return _TAGGED.sub("<" + ZWSP, _BROADCAST.sub("@" + ZWSP + r"\1", text))
 
 
 def escape(text: str) -> str:
     """Return data text that shows as itself: markdown escaped and mentions inert."""
+    if _RISKY.search(text) is None:
+        return text
     parts = _URL.split(escape_markdown(text))
     # escape_markdown escapes a marker only when its partner follows in the same string; text is
     # split into words and spans afterwards, so every marker outside a bare URL is escaped here.
@@ -133,15 +142,42 @@ class _Words:
         if self._open:
             self.items.append((self._glue, "".join(self._open)))
             self._open = []
-        breaks = min(whitespace.count("\n"), 2)
-        glue = "\n" * breaks if breaks else (" " if whitespace else "")
+        glue = _glue(whitespace)
         if len(glue) > len(self._pending) or (glue == " " and not self._pending):
             self._pending = glue
+
+    def text(self, text: str, *, strong: bool = False) -> None:
+        """Add text whose whitespace separates words, each bold on its own if `strong`."""
+        # What add and gap would do word by word, without a call per word: abstracts are long.
+        parts = _WHITESPACE.split(text)
+        if strong:
+            parts[::2] = [f"**{part}**" if part else "" for part in parts[::2]]
+        last = len(parts) - 1
+        if parts[0]:
+            self.add(parts[0])
+        if not last:
+            return
+        self.gap(parts[1])
+        pending, items = self._pending, self.items
+        # The words between two runs of whitespace: never empty, each closed by the next gap.
+        for index in range(2, last, 2):
+            items.append((pending, parts[index]))
+            space = parts[index + 1]
+            pending = " " if space == " " else _glue(space)
+        self._pending = pending
+        if parts[last]:
+            self.add(parts[last])
 
     def done(self) -> list[tuple[str, str]]:
         """Return every word."""
         self.gap("")
         return self.items
+
+
+def _glue(whitespace: str) -> str:
+    """Return the break whitespace asks for: a blank line at most, a space, or nothing."""
+    breaks = min(whitespace.count("\n"), 2)
+    return "\n" * breaks if breaks else (" " if whitespace else "")
 
 
 def _merge(spans: Iterable[Span]) -> list[Span]:
@@ -176,13 +212,7 @@ def _span_words(spans: Iterable[Span], words: _Words | None = None) -> _Words:
             if trail:
                 words.gap(trail)
             continue
-        for part in _WHITESPACE.split(text):
-            if not part:
-                continue
-            if part.isspace():
-                words.gap(part)
-            else:
-                words.add(f"**{part}**" if span.strong else part)
+        words.text(text, strong=span.strong)
     return words
 
 
@@ -206,6 +236,11 @@ def _safe_url(url: str | None) -> str | None:
 
 def _pack(words: Sequence[tuple[str, str]], limit: int) -> list[str]:
     """Join words into chunks of at most `limit`, breaking only between words."""
+    if words:
+        # Most text fits whole: one join and one measure instead of one a word.
+        whole = "".join(chain.from_iterable(words))[len(words[0][0]) :]
+        if measure(whole) <= limit:
+            return [whole]
     chunks: list[str] = []
     current: list[str] = []
     size = 0
@@ -312,12 +347,10 @@ def _table(table: Table, limit: int) -> list[str]:
     every = [columns, *rows]
     widths = [max(len(row[i]) for row in every) for i in range(len(columns))]
     numeric = tuple(table.numeric) + (False,) * (len(columns) - len(table.numeric))
+    pads = [str.rjust if right else str.ljust for right in numeric[: len(columns)]]
 
     def line(cells: Sequence[str]) -> str:
-        padded = (
-            cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, right in zip(cells, widths, numeric, strict=False)
-        )
+        padded = [pad(cell, width) for pad, cell, width in zip(pads, cells, widths, strict=False)]
         return "  ".join(padded).rstrip()
 
     fence_open, fence_close = "```\n", "\n```"

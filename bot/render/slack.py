@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -59,6 +60,8 @@ MAX_BOLD = 200
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _CONTROL = re.compile("[&<>]")
+# Text with none of these shows as itself already: escaping it would change nothing.
+_RISKY = re.compile("[&<>`@]")
 # An escaped text's unbreakable pieces: an entity, or one character.
 _TOKEN = re.compile(r"&(?:amp|lt|gt);|.", re.DOTALL)
 _BROADCAST = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
@@ -75,13 +78,16 @@ def escape(text: str) -> str:
     mrkdwn has no escape for a backtick, which would open code around the rest of the text;
     the modifier letter grave looks the same.
     """
+    if _RISKY.search(text) is None:
+        return text
     escaped = _CONTROL.sub(lambda match: _ESCAPES[match.group()], text).replace("`", "ˋ")
     return _BROADCAST.sub("@" + ZWSP + r"\1", escaped)
 
 
 def measure(text: str) -> int:
     """Return the length of `text` in UTF-16 code units, never less than Slack counts."""
-    return len(text.encode("utf-16-le")) // 2
+    # An ASCII string knows it is one without a scan: its length is its UTF-16 length.
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -242,6 +248,11 @@ def _span_words(spans: Iterable[Span], words: _Words | None = None) -> _Words:
 
 def _pack(words: Sequence[tuple[str, str]], limit: int) -> list[str]:
     """Join words into chunks of at most `limit`, breaking only between words."""
+    if words:
+        # Most text fits whole: one join and one measure instead of one a word.
+        whole = "".join(chain.from_iterable(words))[len(words[0][0]) :]
+        if measure(whole) <= limit:
+            return [whole]
     chunks: list[str] = []
     current: list[str] = []
     size = 0

@@ -35,22 +35,22 @@ async def top(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
     as_of = _date(args.get("date"))
     if isinstance(as_of, Reply):
         return as_of
-    async with ctx.db.session() as session:
-        # A slug or an alias, as most people type: the board and its rows in one statement.
-        slugs = slugs_named(wanted)
-        found = await leaderboards.newest_snapshot_entries(
-            session, slugs=slugs, on_or_before=as_of, limit=2
-        )
-        chosen = min(found, key=lambda state: slugs.index(state.board.slug), default=None)
-        if chosen is None:
-            # A board's name, or a mistake: look through every board.
+    # A slug or an alias, as most people type: the board and its rows in one statement.
+    slugs = slugs_named(wanted)
+    found = await leaderboards.newest_snapshot_entries(
+        ctx.db, slugs=slugs, on_or_before=as_of, limit=2
+    )
+    chosen = min(found, key=lambda state: slugs.index(state.board.slug), default=None)
+    if chosen is None:
+        # A board's name, or a mistake: look through every board.
+        async with ctx.db.session() as session:
             boards = await leaderboards.list_leaderboards(session)
-            board = find_board(boards, wanted)
-            if board is None:
-                return unknown_board(boards, wanted)
-            (chosen,) = await leaderboards.newest_snapshot_entries(
-                session, slugs=[board.slug], on_or_before=as_of, limit=2
-            )
+        named = find_board(boards, wanted)
+        if named is None:
+            return unknown_board(boards, wanted)
+        (chosen,) = await leaderboards.newest_snapshot_entries(
+            ctx.db, slugs=[named.slug], on_or_before=as_of, limit=2
+        )
     board = chosen.board
     if not chosen.snapshots:
         when = f" on or before {as_of}" if as_of else ""

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import BindParameter, and_, bindparam, func
+from sqlalchemy import Date, Integer, String, and_, bindparam, func
 from sqlalchemy import select as select_columns
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.engine import Database
+from storage.reads import Read
 from storage.tables import Leaderboard, LeaderboardEntry, LeaderboardSnapshot, Model, utcnow
 
 
@@ -164,15 +167,28 @@ class SnapshotEntries:
 
 
 @dataclass(frozen=True, slots=True)
+class BoardRow:
+    """A leaderboard as read for showing it: never saved back."""
+
+    id: int
+    slug: str
+    name: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
 class BoardSnapshots:
     """A leaderboard with its newest snapshots, newest first."""
 
-    board: Leaderboard
+    board: BoardRow
     snapshots: list[SnapshotEntries]
 
 
-def _newest_entries_query(*, dated: bool) -> Any:
-    slugs: BindParameter[str] = bindparam("slugs", expanding=True)
+@functools.cache
+def _newest_entries(slugs: int, *, dated: bool) -> Read:
+    """Return the read of `slugs` boards' newest snapshots with their rows, built once."""
+    # One parameter a slug rather than an expanding one: the SQL is the same on every call.
+    named = [bindparam(f"slug_{index}", type_=String) for index in range(slugs)]
     ranked: Any = select_columns(
         col(LeaderboardSnapshot.id).label("id"),
         col(LeaderboardSnapshot.leaderboard_id).label("leaderboard_id"),
@@ -189,14 +205,16 @@ def _newest_entries_query(*, dated: bool) -> Any:
         .label("newness"),
     ).where(
         col(LeaderboardSnapshot.leaderboard_id).in_(
-            select_columns(col(Leaderboard.id)).where(col(Leaderboard.slug).in_(slugs))
+            select_columns(col(Leaderboard.id)).where(col(Leaderboard.slug).in_(named))
         )
     )
     if dated:
-        ranked = ranked.where(col(LeaderboardSnapshot.as_of) <= bindparam("on_or_before"))
+        ranked = ranked.where(
+            col(LeaderboardSnapshot.as_of) <= bindparam("on_or_before", type_=Date)
+        )
     newest = ranked.subquery("newest")
     # Outer joins keep a board without snapshots and a snapshot without rows.
-    return (
+    return Read(
         select_columns(
             col(Leaderboard.id),
             col(Leaderboard.slug),
@@ -215,12 +233,12 @@ def _newest_entries_query(*, dated: bool) -> Any:
             newest,
             and_(
                 newest.c.leaderboard_id == col(Leaderboard.id),
-                newest.c.newness <= bindparam("limit"),
+                newest.c.newness <= bindparam("limit", type_=Integer),
             ),
         )
         .outerjoin(LeaderboardEntry, col(LeaderboardEntry.snapshot_id) == newest.c.id)
         .outerjoin(Model, col(Model.id) == col(LeaderboardEntry.model_id))
-        .where(col(Leaderboard.slug).in_(slugs))
+        .where(col(Leaderboard.slug).in_(named))
         .order_by(
             col(Leaderboard.slug),
             newest.c.newness,
@@ -230,13 +248,8 @@ def _newest_entries_query(*, dated: bool) -> Any:
     )
 
 
-# Built once: /top runs this on every call, and a prebuilt statement skips the construction.
-_NEWEST_ENTRIES = _newest_entries_query(dated=False)
-_NEWEST_ENTRIES_DATED = _newest_entries_query(dated=True)
-
-
 async def newest_snapshot_entries(
-    session: AsyncSession,
+    db: Database,
     *,
     slugs: Sequence[str],
     on_or_before: dt.date | None = None,
@@ -244,29 +257,30 @@ async def newest_snapshot_entries(
 ) -> list[BoardSnapshots]:
     """Return the boards of these slugs (by slug), each with its newest snapshots and their rows.
 
-    One statement: /top reads its board, the snapshot it shows and the one before it at once.
-    The board is detached from the session: read it, never save it.
+    One statement, in a read of its own: /top reads its board, the snapshot it shows and the one
+    before it at once.
     """
     if not slugs:
         return []
-    params: dict[str, object] = {"slugs": list(slugs), "limit": limit}
-    query = _NEWEST_ENTRIES
+    params: dict[str, object] = {f"slug_{index}": slug for index, slug in enumerate(slugs)}
+    params["limit"] = limit
     if on_or_before is not None:
-        query, params["on_or_before"] = _NEWEST_ENTRIES_DATED, on_or_before
-    rows = (await (await session.connection()).execute(query, params)).all()
+        params["on_or_before"] = on_or_before
+    read = _newest_entries(len(slugs), dated=on_or_before is not None)
     found: list[BoardSnapshots] = []
-    for board_id, slug, name, description, snapshot_id, as_of, *entry in rows:
+    snapshots: list[SnapshotEntries] = []
+    for board_id, slug, name, description, snapshot_id, as_of, *entry in await read.all(
+        db.engine, params
+    ):
         if not found or found[-1].board.id != board_id:
-            board = Leaderboard(id=board_id, slug=slug, name=name, description=description)
-            found.append(BoardSnapshots(board, []))
-        snapshots = found[-1].snapshots
+            found.append(BoardSnapshots(BoardRow(board_id, slug, name, description), []))
+            snapshots = found[-1].snapshots
         if snapshot_id is None:
             continue
         if not snapshots or snapshots[-1].id != snapshot_id:
             snapshots.append(SnapshotEntries(snapshot_id, as_of, []))
-        rank, model_id, model, score, speed, price = entry
-        if rank is not None:
-            snapshots[-1].rows.append(EntryRow(rank, model_id, model, score, speed, price))
+        if entry[0] is not None:
+            snapshots[-1].rows.append(EntryRow(*entry))
     return found
 
 

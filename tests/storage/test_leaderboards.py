@@ -15,10 +15,9 @@ NOV = dt.date(2026, 11, 1)
 async def _newest(
     db: Database, slugs: list[str], *, on_or_before: dt.date | None = None, limit: int = 2
 ) -> list[leaderboards.BoardSnapshots]:
-    async with db.session() as session:
-        return await leaderboards.newest_snapshot_entries(
-            session, slugs=slugs, on_or_before=on_or_before, limit=limit
-        )
+    return await leaderboards.newest_snapshot_entries(
+        db, slugs=slugs, on_or_before=on_or_before, limit=limit
+    )
 
 
 async def _board(db: Database) -> tuple[int, dict[str, int]]:
@@ -98,8 +97,8 @@ async def test_several_slugs_by_slug_and_unknown_ones_left_out(db: Database) -> 
 
 async def test_agrees_with_the_statement_per_snapshot_reads(db: Database) -> None:
     board_id, _ = await _board(db)
+    (state,) = await leaderboards.newest_snapshot_entries(db, slugs=["bench-a"], limit=3)
     async with db.session() as session:
-        (state,) = await leaderboards.newest_snapshot_entries(session, slugs=["bench-a"], limit=3)
         snapshots = await leaderboards.snapshots(session, leaderboard_id=board_id, limit=3)
         expected = []
         for snapshot in snapshots:
