@@ -26,6 +26,7 @@ SEARCH_OBJECTS = frozenset(
         "ix_search_term_word",
         "ix_search_champion_rank",
         "ix_search_champion_paper",
+        "ix_paper_title_vector",
     }
 )
 
@@ -86,6 +87,12 @@ _POSTGRES_DDL = (
     "setweight(to_tsvector('english', coalesce(abstract, '')), 'B')) STORED",
     "CREATE INDEX ix_paper_search_vector ON paper USING gin (search_vector)",
 )
+# The titles' words alone, indexed on PostgreSQL by migration 0007. In ts_rank a paper that has a
+# word in its title (weight A) outranks every paper that has it only in its abstract (weight B):
+# so the few that name it are ranked first, and alone when there are enough of them.
+_TITLE_VECTOR = "to_tsvector('english', coalesce(title, ''))"
+TITLE_INDEX = f"CREATE INDEX ix_paper_title_vector ON paper USING gin (({_TITLE_VECTOR}))"
+TITLE_INDEX_DROP = "DROP INDEX IF EXISTS ix_paper_title_vector"
 _SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS paper_fts_update",
     "DROP TRIGGER IF EXISTS paper_fts_delete",
@@ -156,6 +163,8 @@ MAX_TERMS = 32
 QUERY_CHAMPIONS = 40
 # Candidates of a several-term search scored exactly from their text, at most.
 RESCORED = 60
+# Terms of an any-word search whose pairs are looked up to rank title matches first, at most.
+PAIRED_TERMS = 6
 # Words of an extract, around the first match.
 EXTRACT_WORDS = 28
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -271,15 +280,19 @@ def _ranked(
         cheap = sum(known.get(key, (0, 0))[0] for key in keys) <= 2 * ix.FULL_RANK_LIMIT
     rare = [key for key in keys if known.get(key, (0, 0))[0] <= ix.FULL_RANK_LIMIT]
     if every and listed and rare and known and all(key in known for key in keys):
+        if conn.dialect.name != "sqlite":
+            # ts_rank needs no statistic of the common words: GIN intersects the posting lists,
+            # and only the papers that have every word, fewer than the rare word's, are ranked.
+            return _full_rank(conn, terms, filters, limit, every=True)
         # A rare word with common ones: bm25 would count every match of the common words, so
         # the rare words rank, the common ones filter, and the best few are scored exactly.
         return _mixed_rank(conn, surface, rare, known, filters, limit)
     if cheap or not listed:
-        return _full_rank(conn, terms, filters, limit, every=every)
+        return _rank_matches(conn, terms, filters, limit, every=every)
     ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
     if len(ranked) < limit:
         # The lists hold too few papers that pass the filters: rank every match instead.
-        return _full_rank(conn, terms, filters, limit, every=every)
+        return _rank_matches(conn, terms, filters, limit, every=every)
     return ranked
 
 
@@ -292,6 +305,8 @@ def _champion_rank(
     *,
     every: bool,
 ) -> list[int]:
+    if conn.dialect.name != "sqlite":
+        return _ts_champion_rank(conn, surface, known, filters, limit, every=every)
     keys = list(surface)
     depth = ix.CHAMPIONS if len(keys) == 1 else QUERY_CHAMPIONS
     candidates: dict[int, None] = {}
@@ -321,6 +336,66 @@ def _champion_rank(
     }
     order = sorted(pool, key=lambda paper_id: (-estimate[paper_id], -paper_id))
     return _rescored(conn, order, weights, average, limit, every=every)
+
+
+def _ts_champion_rank(
+    conn: Connection,
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    # PostgreSQL: the lists' papers ranked by ts_rank, as full ranking would order them. Reading
+    # their tsvectors costs little, and it drops papers of another word with the same Porter stem
+    # (the lists' terms) but not the same 'english' lexeme (the tsvector's).
+    where, params = filters.sql("paper")
+    words = list(surface.values())
+    listed = [key for key in surface if known.get(key, (0, 0))[1] > 0]
+    if len(listed) == len(surface) == 1:
+        # One word: its list is in BM25 order already; the papers are read in that order only
+        # until enough pass the filters and match the word as the tsvector has it.
+        sql = (
+            "SELECT c.paper_id FROM search_champion c JOIN search_term t ON t.term = c.term "
+            "JOIN paper ON paper.id = c.paper_id, websearch_to_tsquery('english', :match) AS q "
+            f"WHERE c.term = :term AND c.impact >= t.floor AND search_vector @@ q{where} "
+            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :limit"
+        )
+        values = {"match": words[0], "term": listed[0], "limit": limit}
+        return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+    if len(listed) == len(surface):
+        # Lists read and their papers ranked in one statement: one round trip, whatever the terms.
+        sql = (
+            "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
+            "WHERE paper.id IN (SELECT l.paper_id FROM search_term t CROSS JOIN LATERAL "
+            "(SELECT c.paper_id FROM search_champion c "
+            "WHERE c.term = t.term AND c.impact >= t.floor "
+            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth) AS l "
+            "WHERE t.term = ANY(:keys)) "
+            f"AND search_vector @@ q{where} "
+            "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+        )
+        values = {
+            "match": (" " if every else " or ").join(words),
+            "keys": listed,
+            "depth": ix.CHAMPIONS,
+            "limit": limit,
+        }
+        return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+    candidates: dict[int, None] = {}
+    unfiltered = _Filters(None, None, None)
+    for key in surface:
+        if key in listed:
+            ids = _champions(conn, key, ix.CHAMPIONS)
+        else:
+            # The papers naming the word in their title are its best, however few; only when
+            # they are too few to choose from are all its matches ranked.
+            ids = _title_first(conn, [surface[key]], unfiltered, ix.CHAMPIONS)
+            if len(ids) < QUERY_CHAMPIONS:
+                ids = _full_rank(conn, [surface[key]], unfiltered, QUERY_CHAMPIONS, every=True)
+        candidates.update(dict.fromkeys(ids))
+    return _rank_among(conn, words, list(candidates), where, params, limit, every=every)
 
 
 def _rescored(
@@ -427,6 +502,66 @@ def _filtered(
         text(f"SELECT id FROM paper WHERE id IN ({names}){where}"), {**named, **params}
     )
     return [row[0] for row in rows]
+
+
+def _rank_matches(
+    conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
+) -> list[int]:
+    """Return the best `limit` matches as full ranking orders them, reading as few as it can."""
+    if conn.dialect.name == "sqlite" or (every and len(terms) > 1):
+        # FTS5 ranks from its index; the papers with every word are few when one word is rare.
+        return _full_rank(conn, terms, filters, limit, every=every)
+    ranked = _title_first(conn, terms, filters, limit)
+    if len(ranked) < limit:
+        # Fewer candidates than wanted, so papers outside them belong in the top: rank all.
+        return _full_rank(conn, terms, filters, limit, every=every)
+    return ranked
+
+
+def _title_first(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
+    # ts_rank of any-word queries adds, per word found, at least 1/1.64 for a title occurrence and
+    # less than 0.4 for abstract ones, then divides by the number of words (and by the log of the
+    # length, which varies too little to reorder). So papers naming a word in their title, or
+    # holding two of the words, outrank all others: those candidates come from the GIN indexes,
+    # and only they are read and ranked. Fewer than `limit` of them and the caller ranks all.
+    where, params = filters.sql("paper")
+    values: dict[str, object] = {"match": " or ".join(terms), "limit": limit}
+    source = "paper, websearch_to_tsquery('english', :match) AS q"
+    candidates = f"{_TITLE_VECTOR} @@ q"
+    if 1 < len(terms) <= PAIRED_TERMS:
+        pairs = [f"{a} {b}" for i, a in enumerate(terms) for b in terms[i + 1 :]]
+        values["pairs"] = " or ".join(pairs)
+        source += ", websearch_to_tsquery('english', :pairs) AS p"
+        candidates = f"({candidates} OR search_vector @@ p)"
+    elif len(terms) > PAIRED_TERMS:
+        return []
+    sql = (
+        f"SELECT paper.id FROM {source} WHERE {candidates}{where} "
+        "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+    )
+    return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+
+
+def _rank_among(
+    conn: Connection,
+    terms: list[str],
+    ids: Sequence[int],
+    where: str,
+    params: dict[str, object],
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    # PostgreSQL: the candidates ranked as full ranking would rank them, in one statement.
+    if not ids:
+        return []
+    sql = (
+        "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
+        f"WHERE paper.id = ANY(:ids) AND search_vector @@ q{where} "
+        "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+    )
+    values = {"match": (" " if every else " or ").join(terms), "ids": list(ids), "limit": limit}
+    return [row[0] for row in conn.execute(text(sql), {**values, **params})]
 
 
 def _full_rank(
