@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -163,6 +164,10 @@ MAX_TERMS = 32
 QUERY_CHAMPIONS = 40
 # Candidates of a several-term search scored exactly from their text, at most.
 RESCORED = 60
+# PostgreSQL: papers whose tsvectors a search reads and ranks, at most, in the usual case.
+RANKED_PAPERS = 1500
+# The share of a word's papers that name it in their title, as plans estimate it.
+TITLE_SHARE = 0.1
 # Terms of an any-word search whose pairs are looked up to rank title matches first, at most.
 PAIRED_TERMS = 6
 # Words of an extract, around the first match.
@@ -271,6 +276,8 @@ def _ranked(
     *,
     every: bool,
 ) -> list[int]:
+    if conn.dialect.name != "sqlite":
+        return _ts_ranked(conn, terms, surface, known, filters, limit, every=every)
     keys = list(surface)
     listed = [key for key in keys if known.get(key, (0, 0))[1] > 0]
     if every:
@@ -280,20 +287,56 @@ def _ranked(
         cheap = sum(known.get(key, (0, 0))[0] for key in keys) <= 2 * ix.FULL_RANK_LIMIT
     rare = [key for key in keys if known.get(key, (0, 0))[0] <= ix.FULL_RANK_LIMIT]
     if every and listed and rare and known and all(key in known for key in keys):
-        if conn.dialect.name != "sqlite":
-            # ts_rank needs no statistic of the common words: GIN intersects the posting lists,
-            # and only the papers that have every word, fewer than the rare word's, are ranked.
-            return _full_rank(conn, terms, filters, limit, every=True)
         # A rare word with common ones: bm25 would count every match of the common words, so
         # the rare words rank, the common ones filter, and the best few are scored exactly.
         return _mixed_rank(conn, surface, rare, known, filters, limit)
     if cheap or not listed:
-        return _rank_matches(conn, terms, filters, limit, every=every)
+        return _full_rank(conn, terms, filters, limit, every=every)
     ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
     if len(ranked) < limit:
         # The lists hold too few papers that pass the filters: rank every match instead.
+        return _full_rank(conn, terms, filters, limit, every=every)
+    return ranked
+
+
+def _ts_ranked(
+    conn: Connection,
+    terms: list[str],
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    # PostgreSQL: ts_rank needs no statistic of the words, so the plan depends only on how many
+    # papers each would read: the candidates GIN finds, or the lists' papers.
+    keys = list(surface)
+    dfs = [known.get(key, (0, 0))[0] for key in keys]
+    listed = [key for key in keys if known.get(key, (0, 0))[1] > 0]
+    if not listed or (every and min(dfs) <= ix.FULL_RANK_LIMIT):
+        # The papers with every word are fewer than the rarest word's: GIN intersects them.
+        return _rank_matches(conn, terms, filters, limit, every=every)
+    if len(keys) > 1:
+        total, _ = ix.stats(conn)
+        if _papers_to_rank(dfs, total, every=every) <= RANKED_PAPERS:
+            return _rank_matches(conn, terms, filters, limit, every=every)
+    ranked = _ts_champion_rank(conn, surface, known, filters, limit, every=every)
+    if len(ranked) < limit:
+        # The lists hold too few papers that pass the filters: rank the matches instead.
         return _rank_matches(conn, terms, filters, limit, every=every)
     return ranked
+
+
+def _papers_to_rank(dfs: list[int], total: int, *, every: bool) -> float:
+    # Expected candidates of `_rank_matches`, as if the words fell in papers independently.
+    share = [min(df / max(total, 1), 1.0) for df in dfs]
+    if every:
+        return total * math.prod(share)
+    if len(dfs) > PAIRED_TERMS:
+        return float(sum(dfs))
+    pairs = sum(a * b for i, a in enumerate(share) for b in share[i + 1 :])
+    return TITLE_SHARE * sum(dfs) + total * pairs
 
 
 def _champion_rank(
@@ -305,8 +348,6 @@ def _champion_rank(
     *,
     every: bool,
 ) -> list[int]:
-    if conn.dialect.name != "sqlite":
-        return _ts_champion_rank(conn, surface, known, filters, limit, every=every)
     keys = list(surface)
     depth = ix.CHAMPIONS if len(keys) == 1 else QUERY_CHAMPIONS
     candidates: dict[int, None] = {}
@@ -508,8 +549,9 @@ def _rank_matches(
     conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
 ) -> list[int]:
     """Return the best `limit` matches as full ranking orders them, reading as few as it can."""
-    if conn.dialect.name == "sqlite" or (every and len(terms) > 1):
-        # FTS5 ranks from its index; the papers with every word are few when one word is rare.
+    if every and len(terms) > 1:
+        # Proximity orders papers with every word, so all of them are ranked; plans call this
+        # only when they are few.
         return _full_rank(conn, terms, filters, limit, every=every)
     ranked = _title_first(conn, terms, filters, limit)
     if len(ranked) < limit:

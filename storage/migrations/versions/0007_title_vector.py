@@ -1,4 +1,10 @@
-"""PostgreSQL: a GIN index of the titles' words, so a search ranks the papers that name the word.
+"""PostgreSQL: titles' words indexed apart, and each paper's tsvector kept in its row.
+
+A search ranks first the papers that name a word in their title (a GIN index of the titles finds
+them), and ranking reads each candidate's tsvector: kept in the row (storage MAIN, the abstract
+goes to TOAST instead), that is one page per paper rather than a TOAST index lookup and chunks.
+Rows written before keep their layout until rewritten (VACUUM FULL paper), which is left to the
+operator: it locks the table for as long as it copies it.
 
 Revision ID: 0007
 Revises: 0006
@@ -11,6 +17,8 @@ from alembic import op
 
 from storage.search import TITLE_INDEX, TITLE_INDEX_DROP
 
+_VECTOR_STORAGE = "ALTER TABLE paper ALTER COLUMN search_vector SET STORAGE {}"
+
 revision = "0007"
 down_revision = "0006"
 branch_labels = None
@@ -21,8 +29,10 @@ def upgrade() -> None:
     # SQLite's FTS5 ranks from its own index; only PostgreSQL reads each match's tsvector to rank.
     if op.get_bind().dialect.name == "postgresql":
         op.execute(TITLE_INDEX)
+        op.execute(_VECTOR_STORAGE.format("MAIN"))
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute(_VECTOR_STORAGE.format("EXTENDED"))
         op.execute(TITLE_INDEX_DROP)
