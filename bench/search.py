@@ -259,19 +259,20 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
         print("  slowest: " + "; ".join(f"{q!r} ({c:,} matches) {t:.1f} ms" for t, q, c in slowest))
         rng = random.Random(3)
         sample = rng.sample(query_set, min(args.quality, len(query_set)))
-        kinds = await quality(db, sample, doc_freq, args.papers)
-        every = [result for results in kinds.values() for result in results]
-        print(
-            f"  top 10 vs full ranking ({len(every)} queries): mean overlap@10 "
-            f"{statistics.mean(o for o, _ in every):.3f}, "
-            f"identical top ten {sum(e for _, e in every) / len(every):.0%}"
-        )
-        for kind, results in sorted(kinds.items()):
+        if sample:
+            kinds = await quality(db, sample, doc_freq, args.papers)
+            every = [result for results in kinds.values() for result in results]
             print(
-                f"    {kind} ({len(results)}): overlap@10 "
-                f"{statistics.mean(o for o, _ in results):.3f}, "
-                f"identical {sum(e for _, e in results) / len(results):.0%}"
+                f"  top 10 vs full ranking ({len(every)} queries): mean overlap@10 "
+                f"{statistics.mean(o for o, _ in every):.3f}, "
+                f"identical top ten {sum(e for _, e in every) / len(every):.0%}"
             )
+            for kind, results in sorted(kinds.items()):
+                print(
+                    f"    {kind} ({len(results)}): overlap@10 "
+                    f"{statistics.mean(o for o, _ in results):.3f}, "
+                    f"identical {sum(e for _, e in results) / len(results):.0%}"
+                )
         print(f"  peak memory: {peak_mb():.0f} MB (aim < 200 MB)")
     finally:
         await db.dispose()

@@ -549,9 +549,9 @@ def _rank_matches(
     conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
 ) -> list[int]:
     """Return the best `limit` matches as full ranking orders them, reading as few as it can."""
-    if every and len(terms) > 1:
-        # Proximity orders papers with every word, so all of them are ranked; plans call this
-        # only when they are few.
+    if conn.dialect.name == "sqlite" or (every and len(terms) > 1):
+        # FTS5 ranks from its index. ts_rank orders papers with every word by how close the
+        # words are, so all of them are ranked; plans call this only when they are few.
         return _full_rank(conn, terms, filters, limit, every=every)
     ranked = _title_first(conn, terms, filters, limit)
     if len(ranked) < limit:
