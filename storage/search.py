@@ -407,13 +407,21 @@ def _ts_champion_rank(
         return [row[0] for row in conn.execute(text(sql), {**values, **params})]
     if len(listed) == len(surface):
         # Lists read and their papers ranked in one statement: one round trip, whatever the terms.
+        # With every word wanted, papers that have them all in their title join the candidates:
+        # close words weigh most in ts_rank, and each list alone seldom holds the others.
+        titled = (
+            f"UNION (SELECT paper.id FROM paper WHERE {_TITLE_VECTOR} @@ "
+            "websearch_to_tsquery('english', :match) LIMIT :depth) "
+            if every
+            else ""
+        )
         sql = (
             "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
             "WHERE paper.id IN (SELECT l.paper_id FROM search_term t CROSS JOIN LATERAL "
             "(SELECT c.paper_id FROM search_champion c "
             "WHERE c.term = t.term AND c.impact >= t.floor "
             "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth) AS l "
-            "WHERE t.term = ANY(:keys)) "
+            f"WHERE t.term = ANY(:keys) {titled}) "
             f"AND search_vector @@ q{where} "
             "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
         )
