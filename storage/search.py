@@ -317,11 +317,15 @@ def _ts_ranked(
     if not listed or (every and min(dfs) <= ix.FULL_RANK_LIMIT):
         # The papers with every word are fewer than the rarest word's: GIN intersects them.
         return _rank_matches(conn, terms, filters, limit, every=every)
+    titles = False
     if len(keys) > 1:
         total, _ = ix.stats(conn)
         if _papers_to_rank(dfs, total, every=every) <= RANKED_PAPERS:
             return _rank_matches(conn, terms, filters, limit, every=every)
-    ranked = _ts_champion_rank(conn, surface, known, filters, limit, every=every)
+        # Titles that hold every word are worth looking up unless the words are everywhere:
+        # then GIN would gather most titles, and ts_rank ties nearly all papers anyway.
+        titles = every and max(dfs) <= total // 2
+    ranked = _ts_champion_rank(conn, surface, known, filters, limit, every=every, titles=titles)
     if len(ranked) < limit:
         # The lists hold too few papers that pass the filters: rank the matches instead.
         return _rank_matches(conn, terms, filters, limit, every=every)
@@ -387,6 +391,7 @@ def _ts_champion_rank(
     limit: int,
     *,
     every: bool,
+    titles: bool = False,
 ) -> list[int]:
     # PostgreSQL: the lists' papers ranked by ts_rank, as full ranking would order them. Reading
     # their tsvectors costs little, and it drops papers of another word with the same Porter stem
@@ -407,12 +412,12 @@ def _ts_champion_rank(
         return [row[0] for row in conn.execute(text(sql), {**values, **params})]
     if len(listed) == len(surface):
         # Lists read and their papers ranked in one statement: one round trip, whatever the terms.
-        # With every word wanted, papers that have them all in their title join the candidates:
-        # close words weigh most in ts_rank, and each list alone seldom holds the others.
+        # With `titles`, papers that have every word in their title join the candidates: close
+        # words weigh most in ts_rank, and each list alone seldom holds the others.
         titled = (
             f"UNION (SELECT paper.id FROM paper WHERE {_TITLE_VECTOR} @@ "
             "websearch_to_tsquery('english', :match) LIMIT :depth) "
-            if every
+            if titles
             else ""
         )
         sql = (
