@@ -401,14 +401,17 @@ def _ts_champion_rank(
     listed = [key for key in surface if known.get(key, (0, 0))[1] > 0]
     if len(listed) == len(surface) == 1:
         # One word: its list is in BM25 order already; the papers are read in that order only
-        # until enough pass the filters and match the word as the tsvector has it.
+        # until enough pass the filters and match the word as the tsvector has it. The list is
+        # cut first: joined whole, the planner reads every listed paper (hundreds) and sorts.
         sql = (
-            "SELECT c.paper_id FROM search_champion c JOIN search_term t ON t.term = c.term "
-            "JOIN paper ON paper.id = c.paper_id, websearch_to_tsquery('english', :match) AS q "
-            f"WHERE c.term = :term AND c.impact >= t.floor AND search_vector @@ q{where} "
-            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :limit"
+            "SELECT l.paper_id FROM (SELECT c.paper_id, c.impact FROM search_champion c "
+            "JOIN search_term t ON t.term = c.term WHERE c.term = :term AND c.impact >= t.floor "
+            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth) AS l "
+            "JOIN paper ON paper.id = l.paper_id, websearch_to_tsquery('english', :match) AS q "
+            f"WHERE search_vector @@ q{where} "
+            "ORDER BY l.impact DESC, l.paper_id DESC LIMIT :limit"
         )
-        values = {"match": words[0], "term": listed[0], "limit": limit}
+        values = {"match": words[0], "term": listed[0], "depth": ix.CHAMPIONS, "limit": limit}
         return [row[0] for row in conn.execute(text(sql), {**values, **params})]
     if len(listed) == len(surface):
         # Lists read and their papers ranked in one statement: one round trip, whatever the terms.
