@@ -2,6 +2,7 @@
 
 Run: python bench/search.py [--papers 1000000] [--backend sqlite|postgresql|both]
      [--pg-url postgresql://postgres@127.0.0.1:5432/test] [--quality 60]
+     [--sqlite-path PATH] [--pg-keep DBNAME]
 
 Generates a reproducible corpus (invented words with a Zipf-like spread; 10-word titles,
 150-word abstracts, eight categories, three years of dates), imports it through `upsert_papers`
@@ -13,7 +14,9 @@ frequency bands; the number that match 10% or more of the corpus is printed. Qua
 sample of the queries, the top ten is compared with the database's full ranking of every match
 (FTS5 bm25 on SQLite, ts_rank on PostgreSQL): mean overlap@10 and the share of identical top tens.
 Aim: p99 <= 20 ms per database, import of the million <= 3 minutes on SQLite, peak < 200 MB.
-Databases go under /tmp (SQLite) or into a scratch database that is dropped afterwards (PG).
+Databases go under /tmp (SQLite) or into a scratch database that is dropped afterwards (PG);
+`--sqlite-path` and `--pg-keep` keep them instead, and a later run with the same name reuses the
+imported corpus (it must have been imported with the same --papers).
 """
 
 from __future__ import annotations
@@ -215,6 +218,12 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
         path = Path(args.sqlite_path) if args.sqlite_path else folder / "search.db"
         reuse = path.exists()
         url = f"sqlite:///{path}"
+    elif args.pg_keep:
+        name = args.pg_keep
+        reuse = await database_exists(args.pg_url, name)
+        if not reuse:
+            await admin(args.pg_url, f'CREATE DATABASE "{name}"')
+        url = args.pg_url.rsplit("/", 1)[0] + "/" + name
     else:
         scratch = f"ir_bench_search_{os.getpid()}"
         await admin(args.pg_url, f'CREATE DATABASE "{scratch}"')
@@ -224,12 +233,12 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
         await upgrade(db)
         print(f"\n[{backend}] {args.papers:,} papers")
         if reuse:
-            print(f"  import: skipped, reusing {path}")
+            print(f"  import: skipped, reusing {path or args.pg_keep}")
         else:
             storage_s, wall_s = await import_corpus(db, args.papers)
             aim = f"   aim <= 180 s: {storage_s / 180:.2f} of it" if backend == "sqlite" else ""
             print(f"  import: {storage_s:.1f} s in storage ({wall_s:.1f} s with generation){aim}")
-        if backend == "postgresql":
+        if backend == "postgresql" and not reuse:
             # What autovacuum does after a bulk import: merge GIN's pending list, gather stats.
             await admin(url, "VACUUM ANALYZE")
         size = await size_bytes(db, path)
@@ -258,24 +267,37 @@ async def run(backend: str, args: argparse.Namespace, folder: Path) -> None:
         print("  slowest: " + "; ".join(f"{q!r} ({c:,} matches) {t:.1f} ms" for t, q, c in slowest))
         rng = random.Random(3)
         sample = rng.sample(query_set, min(args.quality, len(query_set)))
-        kinds = await quality(db, sample, doc_freq, args.papers)
-        every = [result for results in kinds.values() for result in results]
-        print(
-            f"  top 10 vs full ranking ({len(every)} queries): mean overlap@10 "
-            f"{statistics.mean(o for o, _ in every):.3f}, "
-            f"identical top ten {sum(e for _, e in every) / len(every):.0%}"
-        )
-        for kind, results in sorted(kinds.items()):
+        if sample:
+            kinds = await quality(db, sample, doc_freq, args.papers)
+            every = [result for results in kinds.values() for result in results]
             print(
-                f"    {kind} ({len(results)}): overlap@10 "
-                f"{statistics.mean(o for o, _ in results):.3f}, "
-                f"identical {sum(e for _, e in results) / len(results):.0%}"
+                f"  top 10 vs full ranking ({len(every)} queries): mean overlap@10 "
+                f"{statistics.mean(o for o, _ in every):.3f}, "
+                f"identical top ten {sum(e for _, e in every) / len(every):.0%}"
             )
+            for kind, results in sorted(kinds.items()):
+                print(
+                    f"    {kind} ({len(results)}): overlap@10 "
+                    f"{statistics.mean(o for o, _ in results):.3f}, "
+                    f"identical {sum(e for _, e in results) / len(results):.0%}"
+                )
         print(f"  peak memory: {peak_mb():.0f} MB (aim < 200 MB)")
     finally:
         await db.dispose()
         if scratch is not None:
             await admin(args.pg_url, f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+async def database_exists(url: str, name: str) -> bool:
+    db = Database(url)
+    try:
+        async with db.engine.connect() as conn:
+            found = await conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            )
+            return found.first() is not None
+    finally:
+        await db.dispose()
 
 
 async def admin(url: str, sql: str) -> None:
@@ -294,6 +316,9 @@ def main() -> None:
     parser.add_argument("--backend", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--pg-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--sqlite-path", help="keep the SQLite database here; reused if it exists")
+    parser.add_argument(
+        "--pg-keep", metavar="DBNAME", help="keep the PostgreSQL database; reused if it exists"
+    )
     parser.add_argument("--quality", type=int, default=60, help="queries compared with full rank")
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)

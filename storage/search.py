@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ SEARCH_OBJECTS = frozenset(
         "ix_search_term_word",
         "ix_search_champion_rank",
         "ix_search_champion_paper",
+        "ix_paper_title_vector",
     }
 )
 
@@ -87,6 +89,12 @@ _POSTGRES_DDL = (
     "setweight(to_tsvector('english', coalesce(abstract, '')), 'B')) STORED",
     "CREATE INDEX ix_paper_search_vector ON paper USING gin (search_vector)",
 )
+# The titles' words alone, indexed on PostgreSQL by migration 0007. In ts_rank a paper that has a
+# word in its title (weight A) outranks every paper that has it only in its abstract (weight B):
+# so the few that name it are ranked first, and alone when there are enough of them.
+_TITLE_VECTOR = "to_tsvector('english', coalesce(title, ''))"
+TITLE_INDEX = f"CREATE INDEX ix_paper_title_vector ON paper USING gin (({_TITLE_VECTOR}))"
+TITLE_INDEX_DROP = "DROP INDEX IF EXISTS ix_paper_title_vector"
 _SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS paper_fts_update",
     "DROP TRIGGER IF EXISTS paper_fts_delete",
@@ -159,6 +167,12 @@ QUERY_CHAMPIONS = 40
 RESCORED = 60
 # Matches few enough to score every one exactly from its text, instead of ranking in the database.
 EXACT = 100
+# PostgreSQL: papers whose tsvectors a search reads and ranks, at most, in the usual case.
+RANKED_PAPERS = 1500
+# The share of a word's papers that name it in their title, as plans estimate it.
+TITLE_SHARE = 0.1
+# Terms of an any-word search whose pairs are looked up to rank title matches first, at most.
+PAIRED_TERMS = 6
 # Words of an extract, around the first match.
 EXTRACT_WORDS = 28
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
@@ -266,6 +280,8 @@ def _ranked(
     *,
     every: bool,
 ) -> list[int]:
+    if conn.dialect.name != "sqlite":
+        return _ts_ranked(conn, terms, surface, known, filters, limit, every=every)
     keys = list(surface)
     listed = [key for key in keys if known.get(key, (0, 0))[1] > 0]
     if every:
@@ -351,6 +367,50 @@ def _exact(
     return _rescored(conn, ids, weights, average, limit, every=every, depth=len(ids))
 
 
+def _ts_ranked(
+    conn: Connection,
+    terms: list[str],
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    # PostgreSQL: ts_rank needs no statistic of the words, so the plan depends only on how many
+    # papers each would read: the candidates GIN finds, or the lists' papers.
+    keys = list(surface)
+    dfs = [known.get(key, (0, 0))[0] for key in keys]
+    listed = [key for key in keys if known.get(key, (0, 0))[1] > 0]
+    if not listed or (every and min(dfs) <= ix.FULL_RANK_LIMIT):
+        # The papers with every word are fewer than the rarest word's: GIN intersects them.
+        return _rank_matches(conn, terms, filters, limit, every=every)
+    titles = False
+    if len(keys) > 1:
+        total, _ = ix.stats(conn)
+        if _papers_to_rank(dfs, total, every=every) <= RANKED_PAPERS:
+            return _rank_matches(conn, terms, filters, limit, every=every)
+        # Titles that hold every word are worth looking up unless the words are everywhere:
+        # then GIN would gather most titles, and ts_rank ties nearly all papers anyway.
+        titles = every and max(dfs) <= total // 2
+    ranked = _ts_champion_rank(conn, surface, known, filters, limit, every=every, titles=titles)
+    if len(ranked) < limit:
+        # The lists hold too few papers that pass the filters: rank the matches instead.
+        return _rank_matches(conn, terms, filters, limit, every=every)
+    return ranked
+
+
+def _papers_to_rank(dfs: list[int], total: int, *, every: bool) -> float:
+    # Expected candidates of `_rank_matches`, as if the words fell in papers independently.
+    share = [min(df / max(total, 1), 1.0) for df in dfs]
+    if every:
+        return total * math.prod(share)
+    if len(dfs) > PAIRED_TERMS:
+        return float(sum(dfs))
+    pairs = sum(a * b for i, a in enumerate(share) for b in share[i + 1 :])
+    return TITLE_SHARE * sum(dfs) + total * pairs
+
+
 def _champion_rank(
     conn: Connection,
     surface: dict[str, str],
@@ -393,6 +453,78 @@ def _champion_rank(
     }
     order = sorted(pool, key=lambda paper_id: (-estimate[paper_id], -paper_id))
     return _rescored(conn, order, weights, average, limit, every=every)
+
+
+def _ts_champion_rank(
+    conn: Connection,
+    surface: dict[str, str],
+    known: dict[str, tuple[int, int]],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+    titles: bool = False,
+) -> list[int]:
+    # PostgreSQL: the lists' papers ranked by ts_rank, as full ranking would order them. Reading
+    # their tsvectors costs little, and it drops papers of another word with the same Porter stem
+    # (the lists' terms) but not the same 'english' lexeme (the tsvector's).
+    where, params = filters.sql("paper")
+    words = list(surface.values())
+    listed = [key for key in surface if known.get(key, (0, 0))[1] > 0]
+    if len(listed) == len(surface) == 1:
+        # One word: its list is in BM25 order already; the papers are read in that order only
+        # until enough pass the filters and match the word as the tsvector has it. The list is
+        # cut first: joined whole, the planner reads every listed paper (hundreds) and sorts.
+        sql = (
+            "SELECT l.paper_id FROM (SELECT c.paper_id, c.impact FROM search_champion c "
+            "JOIN search_term t ON t.term = c.term WHERE c.term = :term AND c.impact >= t.floor "
+            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth) AS l "
+            "JOIN paper ON paper.id = l.paper_id, websearch_to_tsquery('english', :match) AS q "
+            f"WHERE search_vector @@ q{where} "
+            "ORDER BY l.impact DESC, l.paper_id DESC LIMIT :limit"
+        )
+        values = {"match": words[0], "term": listed[0], "depth": ix.CHAMPIONS, "limit": limit}
+        return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+    if len(listed) == len(surface):
+        # Lists read and their papers ranked in one statement: one round trip, whatever the terms.
+        # With `titles`, papers that have every word in their title join the candidates: close
+        # words weigh most in ts_rank, and each list alone seldom holds the others.
+        titled = (
+            f"UNION (SELECT paper.id FROM paper WHERE {_TITLE_VECTOR} @@ "
+            "websearch_to_tsquery('english', :match) LIMIT :depth) "
+            if titles
+            else ""
+        )
+        sql = (
+            "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
+            "WHERE paper.id IN (SELECT l.paper_id FROM search_term t CROSS JOIN LATERAL "
+            "(SELECT c.paper_id FROM search_champion c "
+            "WHERE c.term = t.term AND c.impact >= t.floor "
+            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth) AS l "
+            f"WHERE t.term = ANY(:keys) {titled}) "
+            f"AND search_vector @@ q{where} "
+            "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+        )
+        values = {
+            "match": (" " if every else " or ").join(words),
+            "keys": listed,
+            "depth": ix.CHAMPIONS,
+            "limit": limit,
+        }
+        return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+    candidates: dict[int, None] = {}
+    unfiltered = _Filters(None, None, None)
+    for key in surface:
+        if key in listed:
+            ids = _champions(conn, key, ix.CHAMPIONS)
+        else:
+            # The papers naming the word in their title are its best, however few; only when
+            # they are too few to choose from are all its matches ranked.
+            ids = _title_first(conn, [surface[key]], unfiltered, ix.CHAMPIONS)
+            if len(ids) < QUERY_CHAMPIONS:
+                ids = _full_rank(conn, [surface[key]], unfiltered, QUERY_CHAMPIONS, every=True)
+        candidates.update(dict.fromkeys(ids))
+    return _rank_among(conn, words, list(candidates), where, params, limit, every=every)
 
 
 def _rescored(
@@ -563,6 +695,67 @@ def _unranked(
         )
     rows = conn.execute(text(sql), {"match": match, **params, "limit": limit})
     return [row[0] for row in rows]
+
+
+def _rank_matches(
+    conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
+) -> list[int]:
+    """Return the best `limit` matches as full ranking orders them, reading as few as it can."""
+    if conn.dialect.name == "sqlite" or (every and len(terms) > 1):
+        # FTS5 ranks from its index. ts_rank orders papers with every word by how close the
+        # words are, so all of them are ranked; plans call this only when they are few.
+        return _full_rank(conn, terms, filters, limit, every=every)
+    ranked = _title_first(conn, terms, filters, limit)
+    if len(ranked) < limit:
+        # Fewer candidates than wanted, so papers outside them belong in the top: rank all.
+        return _full_rank(conn, terms, filters, limit, every=every)
+    return ranked
+
+
+def _title_first(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
+    # ts_rank of any-word queries adds, per word found, at least 1/1.64 for a title occurrence and
+    # less than 0.4 for abstract ones, then divides by the number of words (and by the log of the
+    # length, which varies too little to reorder). So papers naming a word in their title, or
+    # holding two of the words, outrank all others: those candidates come from the GIN indexes,
+    # and only they are read and ranked. Fewer than `limit` of them and the caller ranks all.
+    where, params = filters.sql("paper")
+    values: dict[str, object] = {"match": " or ".join(terms), "limit": limit}
+    source = "paper, websearch_to_tsquery('english', :match) AS q"
+    candidates = f"{_TITLE_VECTOR} @@ q"
+    if 1 < len(terms) <= PAIRED_TERMS:
+        pairs = [f"{a} {b}" for i, a in enumerate(terms) for b in terms[i + 1 :]]
+        values["pairs"] = " or ".join(pairs)
+        source += ", websearch_to_tsquery('english', :pairs) AS p"
+        candidates = f"({candidates} OR search_vector @@ p)"
+    elif len(terms) > PAIRED_TERMS:
+        return []
+    sql = (
+        f"SELECT paper.id FROM {source} WHERE {candidates}{where} "
+        "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+    )
+    return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+
+
+def _rank_among(
+    conn: Connection,
+    terms: list[str],
+    ids: Sequence[int],
+    where: str,
+    params: dict[str, object],
+    limit: int,
+    *,
+    every: bool,
+) -> list[int]:
+    # PostgreSQL: the candidates ranked as full ranking would rank them, in one statement.
+    if not ids:
+        return []
+    sql = (
+        "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
+        f"WHERE paper.id = ANY(:ids) AND search_vector @@ q{where} "
+        "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
+    )
+    values = {"match": (" " if every else " or ").join(terms), "ids": list(ids), "limit": limit}
+    return [row[0] for row in conn.execute(text(sql), {**values, **params})]
 
 
 def _full_rank(

