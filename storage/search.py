@@ -662,12 +662,19 @@ def _title_rank(
 
 
 def _title_matches(conn: Connection, word: str, limit: int) -> list[int]:
-    """Return up to `limit` papers with `word` in their title, in no particular order."""
+    """Return the `limit` papers where `word` weighs most in the title.
+
+    bm25 of a title-only match counts the title's occurrences only, but it reads and ranks
+    a sixteenth of the word's matches: the best few are then scored in full.
+    """
     if conn.dialect.name != "sqlite":
         return ix.top_ids(conn, word, limit)
     match = 'title : "' + word.replace('"', '""') + '"'
     rows = conn.execute(
-        text("SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match LIMIT :limit"),
+        text(
+            "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match "
+            "ORDER BY bm25(paper_fts, 8.0, 1.0), rowid DESC LIMIT :limit"
+        ),
         {"match": match, "limit": limit},
     )
     return [row[0] for row in rows]
