@@ -35,6 +35,8 @@ _COLUMNS = [
     "first_seen_at",
     "updated_at",
 ]
+# Rows in one SQLite statement: 9 placeholders each, well inside SQLite's 32,766.
+_ROWS_PER_STATEMENT = 1000
 # Below this many papers, tokenizing in a thread costs more than it overlaps.
 _THREADED = 200
 
@@ -146,11 +148,13 @@ async def _stored(connection: Any, table: Any, keys: list[str]) -> dict[str, Any
 
 
 class _BulkUpsert:
-    """The upsert as one driver-level executemany: SQLAlchemy compiles it once per call.
+    """The upsert compiled once per call and run at the driver level.
 
-    Its per-row work (a statement rendered per thousand rows, each value processed through
-    the ORM's machinery) cost more than the database's own; the values here go through the
-    same type processors, once per distinct object.
+    SQLAlchemy's per-row work (a statement rendered per thousand rows, each value processed
+    through its execution machinery) cost more than the database's own; the values here go
+    through the same type processors, once per distinct object. On SQLite the rows go a
+    thousand to a statement: FTS5 flushes what it holds at every statement, so one statement
+    per row (an executemany) wrote the index twice as slowly.
     """
 
     def __init__(self, session: AsyncSession, table: Any) -> None:
@@ -159,24 +163,44 @@ class _BulkUpsert:
             raise RuntimeError("the session is not bound to an engine")
         compiled = _upsert(session, table).compile(dialect=dialect, column_keys=_COLUMNS)
         self.sql = compiled.string
+        self.sqlite = dialect.name == "sqlite"
         self.params: list[tuple[str, Any, Any]] = []
         for name in compiled.positiontup or ():
             bind = compiled.binds[name]
             processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
             self.params.append((name, processor, bind.value))
+        # The VALUES placeholders come first, in column order; the ON CONFLICT clause's after.
+        if [name for name, _, _ in self.params[: len(_COLUMNS)]] != _COLUMNS:
+            raise RuntimeError("the upsert's parameters are not in column order")
+        self._statements: dict[int, str] = {}
 
     async def __call__(self, connection: Any, rows: Sequence[dict[str, object]]) -> None:
         """Write `rows` (dicts of the upsert's columns)."""
-        columns = []
-        for name, processor, constant in self.params:
-            if name not in _COLUMNS:
-                columns.append([processor(constant) if processor else constant] * len(rows))
-                continue
-            values = [row[name] for row in rows]
-            if processor is not None:
-                values = _processed(values, processor)
-            columns.append(values)
-        await connection.exec_driver_sql(self.sql, list(zip(*columns, strict=True)))
+        values = [self._values(rows, name, processor) for name, processor, _ in self.params[:9]]
+        constants = [
+            processor(value) if processor else value for _, processor, value in self.params[9:]
+        ]
+        tuples = list(zip(*values, strict=True))
+        if not self.sqlite:
+            await connection.exec_driver_sql(self.sql, [(*row, *constants) for row in tuples])
+            return
+        for start in range(0, len(tuples), _ROWS_PER_STATEMENT):
+            part = tuples[start : start + _ROWS_PER_STATEMENT]
+            flat = [value for row in part for value in row]
+            await connection.exec_driver_sql(self._statement(len(part)), (*flat, *constants))
+
+    def _values(self, rows: Sequence[dict[str, object]], name: str, processor: Any) -> list[object]:
+        values = [row[name] for row in rows]
+        return values if processor is None else _processed(values, processor)
+
+    def _statement(self, count: int) -> str:
+        # The compiled text has one group of placeholders; a statement for `count` rows repeats it.
+        found = self._statements.get(count)
+        if found is None:
+            group = "(" + ", ".join("?" * len(_COLUMNS)) + ")"
+            assert self.sql.count(group) == 1, "the upsert's VALUES clause is one group"
+            found = self._statements[count] = self.sql.replace(group, ", ".join([group] * count))
+        return found
 
 
 def _processed(values: list[object], processor: Any) -> list[object]:
