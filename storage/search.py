@@ -8,7 +8,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
 
 from rapidfuzz import fuzz, process
 from sqlalchemy import Connection, text
@@ -684,24 +683,7 @@ def _unranked(
     conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
 ) -> list[int]:
     """Return up to `limit` papers that match, in no particular order."""
-    where, params = filters.sql("paper")
-    if conn.dialect.name == "sqlite":
-        joiner = " AND " if every else " OR "
-        match = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
-        source = (
-            "paper_fts CROSS JOIN paper ON paper.id = paper_fts.rowid" if where else "paper_fts"
-        )
-        sql = (
-            f"SELECT paper_fts.rowid FROM {source} WHERE paper_fts MATCH :match{where} LIMIT :limit"
-        )
-    else:
-        match = (" " if every else " or ").join(terms)
-        sql = (
-            "SELECT paper.id FROM paper WHERE search_vector @@ "
-            f"websearch_to_tsquery('english', :match){where} LIMIT :limit"
-        )
-    rows = conn.execute(text(sql), {"match": match, **params, "limit": limit})
-    return [row[0] for row in rows]
+    return _matches(conn, terms, filters, limit, every=every, ranked=False)
 
 
 def _rank_matches(
@@ -768,32 +750,42 @@ def _rank_among(
 def _full_rank(
     conn: Connection, terms: list[str], filters: _Filters, limit: int, *, every: bool
 ) -> list[int]:
+    return _matches(conn, terms, filters, limit, every=every, ranked=True)
+
+
+def _matches(
+    conn: Connection,
+    terms: list[str],
+    filters: _Filters,
+    limit: int,
+    *,
+    every: bool,
+    ranked: bool,
+) -> list[int]:
+    # The database's own search: ranked in full (bm25 or ts_rank), or in no particular order.
     where, params = filters.sql("paper")
-    sql: str
-    values: dict[str, Any]
     if conn.dialect.name == "sqlite":
         # Each term is quoted, so FTS5 sees plain strings and never an operator or a column filter.
-        joiner = " AND " if every else " OR "
-        match = joiner.join('"' + term.replace('"', '""') + '"' for term in terms)
-        # Without filters the join to paper would only slow the ranking down.
+        match = (" AND " if every else " OR ").join(
+            '"' + term.replace('"', '""') + '"' for term in terms
+        )
+        # Without filters the join to paper would only slow the search down.
         source = (
             "paper_fts CROSS JOIN paper ON paper.id = paper_fts.rowid" if where else "paper_fts"
         )
-        sql = (
-            f"SELECT paper_fts.rowid FROM {source} WHERE paper_fts MATCH :match{where} "
-            "ORDER BY bm25(paper_fts, 8.0, 1.0), paper_fts.rowid DESC LIMIT :limit"
-        )
-        values = {"match": match}
+        order = "ORDER BY bm25(paper_fts, 8.0, 1.0), paper_fts.rowid DESC " if ranked else ""
+        sql = f"SELECT paper_fts.rowid FROM {source} WHERE paper_fts MATCH :match{where} "
     else:
         # websearch_to_tsquery never raises on what a person types; the words are joined plainly.
-        joiner = " " if every else " or "
+        match = (" " if every else " or ").join(terms)
+        order = "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC " if ranked else ""
         sql = (
             "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
             f"WHERE search_vector @@ q{where} "
-            "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
         )
-        values = {"match": joiner.join(terms)}
-    rows = conn.execute(text(sql), {**values, **params, "limit": limit})
+    rows = conn.execute(
+        text(sql + order + "LIMIT :limit"), {"match": match, **params, "limit": limit}
+    )
     return [row[0] for row in rows]
 
 
