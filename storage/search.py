@@ -301,12 +301,13 @@ def _ranked(
             return titled
     if cheap or not listed:
         return _full_rank(conn, terms, filters, limit, every=every)
-    if every and _expected_matches(conn, keys, known) <= EXACT // 2:
+    together, in_lists = _expected(conn, keys, known) if every else (float("inf"), float("inf"))
+    if together <= EXACT // 2:
         # Common words that seldom meet: their few common papers are found and scored exactly.
         exact = _exact(conn, surface, known, filters, limit, every=True)
         if exact is not None:
             return exact
-    if every and len(keys) > 1 and _expected_from_lists(conn, keys, known) < limit:
+    if len(keys) > 1 and in_lists < limit:
         # Each list would hold too few papers with the other words: rank the matches at once.
         return _full_rank(conn, terms, filters, limit, every=True)
     ranked = _champion_rank(conn, surface, known, filters, limit, every=every)
@@ -318,30 +319,21 @@ def _ranked(
     return ranked
 
 
-def _expected_matches(
+def _expected(
     conn: Connection, keys: Sequence[str], known: dict[str, tuple[int, int]]
-) -> float:
-    # Words are taken as independent: the share of papers with all of them is the product.
-    total, _ = ix.stats(conn)
-    expected = float(total)
-    for key in keys:
-        expected *= known.get(key, (0, 0))[0] / max(total, 1)
-    return expected
+) -> tuple[float, float]:
+    """Return how many papers hold every word, and how many of those each list would show.
 
-
-def _expected_from_lists(
-    conn: Connection, keys: Sequence[str], known: dict[str, tuple[int, int]]
-) -> float:
-    # The papers of each word's list that hold every other word, were words independent.
+    Words are taken as independent: the share of papers with several is the product.
+    """
     total, _ = ix.stats(conn)
-    expected = 0.0
-    for key in keys:
-        found = float(QUERY_CHAMPIONS)
-        for other in keys:
-            if other != key:
-                found *= known.get(other, (0, 0))[0] / max(total, 1)
-        expected += found
-    return expected
+    shares = [known.get(key, (0, 0))[0] / max(total, 1) for key in keys]
+    together = total * math.prod(shares)
+    # A word's list holds its best papers; the others' words are in them at their usual share.
+    in_lists = sum(
+        QUERY_CHAMPIONS * math.prod(shares[:i] + shares[i + 1 :]) for i in range(len(shares))
+    )
+    return together, in_lists
 
 
 def _exact(

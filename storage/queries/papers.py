@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -35,6 +36,8 @@ _COLUMNS = [
     "first_seen_at",
     "updated_at",
 ]
+# The compiled upsert of each database, by its dialect.
+_WRITERS: weakref.WeakKeyDictionary[Any, _BulkUpsert] = weakref.WeakKeyDictionary()
 # Rows in one SQLite statement: 9 placeholders each, well inside SQLite's 32,766.
 _ROWS_PER_STATEMENT = 1000
 # Below this many papers, tokenizing in a thread costs more than it overlaps.
@@ -81,7 +84,7 @@ async def upsert_papers(
     """
     now = utcnow()
     table = Paper.__table__  # type: ignore[attr-defined]
-    write = _BulkUpsert(session, table)
+    write = _writer(session, table)
     after = columns(table.c.id, table.c.key, table.c.title, table.c.abstract, table.c.updated_at)
     connection = await session.connection()
     plan: search_index.Plan | None = None
@@ -116,10 +119,15 @@ async def upsert_papers(
             await write(connection, rows)
         finally:
             found = await tokenizing if tokenizing else search_index.gather(pending, plan)
-        written = {
-            row.key: row
-            for row in await connection.execute(after.where(table.c.key.in_(list(texts))))
-        }
+        # Nothing to index (a re-import of known papers): no need to read the rows back.
+        written = (
+            {
+                row.key: row
+                for row in await connection.execute(after.where(table.c.key.in_(list(texts))))
+            }
+            if texts
+            else {}
+        )
         ours = {
             key: row.id
             for key, row in written.items()
@@ -147,8 +155,19 @@ async def _stored(connection: Any, table: Any, keys: list[str]) -> dict[str, Any
     return {row.key: row for row in await connection.execute(query.where(table.c.key.in_(keys)))}
 
 
+def _writer(session: AsyncSession, table: Any) -> _BulkUpsert:
+    # Compiling the upsert costs about a millisecond: once per database, not once per import.
+    bind = session.bind
+    if bind is None:
+        raise RuntimeError("the session is not bound to an engine")
+    found = _WRITERS.get(bind.dialect)
+    if found is None:
+        found = _WRITERS[bind.dialect] = _BulkUpsert(session, table)
+    return found
+
+
 class _BulkUpsert:
-    """The upsert compiled once per call and run at the driver level.
+    """The upsert compiled once per database and run at the driver level.
 
     SQLAlchemy's per-row work (a statement rendered per thousand rows, each value processed
     through its execution machinery) cost more than the database's own; the values here go
