@@ -1,24 +1,27 @@
 """Prebuilt reads run straight on a pooled DB-API connection, for the hottest read paths.
 
 A `Read` is a Core select compiled once per dialect. Running it checks a connection out of the
-engine's pool, makes the DB-API calls any caller makes (cursor, execute, fetchall, close), ends
-the read with a rollback and checks the connection back in, all in one greenlet; rows come back
-as plain tuples with the columns' types applied. SQLAlchemy's connection, execution context and
-result objects are skipped (on SQLite they cost several times what a small read does), and with
-them its events and echo logging: for anything but a hot read, use a Session.
+pool, makes the DB-API calls any caller makes (cursor, execute, fetchall, close), ends the read
+with a rollback and checks the connection back in, all in one `Database.run_sync` call (one
+worker thread on SQLite); rows come back as plain tuples with the columns' types applied.
+SQLAlchemy's connection, execution context and result objects are skipped (on SQLite they cost
+several times what a small read does), and with them its events and echo logging: for anything
+but a hot read, use a Session.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import weakref
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Connection, DateTime, Engine, Select, text
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlalchemy.util.concurrency import greenlet_spawn
+
+from storage.engine import Database
 
 Processor = Callable[[Any], Any] | None
 
@@ -38,7 +41,7 @@ class _Compiled:
 class Read:
     """A select compiled once per dialect whose rows are read without SQLAlchemy's execution."""
 
-    def __init__(self, statement: Select[Any]) -> None:
+    def __init__(self, statement: Select[*tuple[Any, ...]]) -> None:
         self.statement = statement
         self._compiled: weakref.WeakKeyDictionary[Dialect, _Compiled] = weakref.WeakKeyDictionary()
 
@@ -49,31 +52,57 @@ class Read:
             found = self._compiled[dialect] = _compile(self.statement, dialect)
         return found
 
-    async def all(self, engine: AsyncEngine, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
-        """Return every row of the statement run with `params`."""
+    async def all(self, db: Database, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Return every row of the statement run with `params`, in a read of its own."""
+        return await db.run_sync(self._rows, params)
+
+    def on(self, conn: Connection, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
+        """Return every row of the statement run with `params` on `conn`, in its transaction."""
+        if not conn.in_transaction():
+            # Begun here so that closing `conn` ends what the driver may have begun.
+            conn.begin()
+        compiled = self.compiled(conn.dialect)
+        cursor = conn.connection.cursor()
+        try:
+            cursor.execute(compiled.sql, self._arguments(compiled, params))
+            found = list(cursor.fetchall())
+            description = cursor.description
+        finally:
+            cursor.close()
+        return self._typed(compiled, conn.dialect, found, description)
+
+    def _rows(self, engine: Engine, params: Mapping[str, Any]) -> list[tuple[Any, ...]]:
         compiled = self.compiled(engine.dialect)
+        found, description = _fetch(engine, compiled.sql, self._arguments(compiled, params))
+        return self._typed(compiled, engine.dialect, found, description)
+
+    @staticmethod
+    def _arguments(compiled: _Compiled, params: Mapping[str, Any]) -> Any:
         values = []
         for name, process in zip(compiled.names, compiled.binds, strict=True):
             value = params[name] if name in params else compiled.fixed[name]
             values.append(value if process is None else process(value))
-        arguments: Any = (
-            tuple(values) if compiled.positional else dict(zip(compiled.names, values, strict=True))
-        )
-        rows, description = await greenlet_spawn(_fetch, engine, compiled.sql, arguments)
+        if compiled.positional:
+            return tuple(values)
+        return dict(zip(compiled.names, values, strict=True))
+
+    def _typed(
+        self, compiled: _Compiled, dialect: Dialect, found: list[Any], description: Any
+    ) -> list[tuple[Any, ...]]:
         if compiled.results is None:
-            compiled.results = _result_processors(self.statement, engine.dialect, description)
+            compiled.results = _result_processors(self.statement, dialect, description)
         if not compiled.results:
-            return [tuple(row) for row in rows]
-        found = []
-        for row in rows:
+            return [tuple(row) for row in found]
+        typed = []
+        for row in found:
             cells = list(row)
             for index, process in compiled.results:
                 cells[index] = process(cells[index])
-            found.append(tuple(cells))
-        return found
+            typed.append(tuple(cells))
+        return typed
 
 
-def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
+def _compile(statement: Select[*tuple[Any, ...]], dialect: Dialect) -> _Compiled:
     compiled = statement.compile(dialect=dialect)
     # Expanding and literal-execute parameters change the SQL on every call: not prebuilt.
     if compiled.post_compile_params:
@@ -87,7 +116,7 @@ def _compile(statement: Select[Any], dialect: Dialect) -> _Compiled:
 
 
 def _result_processors(
-    statement: Select[Any], dialect: Dialect, description: Any
+    statement: Select[*tuple[Any, ...]], dialect: Dialect, description: Any
 ) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
     """Return the conversions of the columns whose driver values are not yet Python's own."""
     found = []
@@ -100,9 +129,9 @@ def _result_processors(
     return tuple(found)
 
 
-def _fetch(engine: AsyncEngine, sql: str, arguments: Any) -> tuple[list[Any], Any]:
-    """Run one statement on a pooled connection and end its transaction (in a greenlet)."""
-    connection = engine.sync_engine.raw_connection()
+def _fetch(engine: Engine, sql: str, arguments: Any) -> tuple[list[Any], Any]:
+    """Run one statement on a pooled connection and end its transaction."""
+    connection = engine.raw_connection()
     try:
         cursor = connection.cursor()
         try:
@@ -122,3 +151,32 @@ def _fetch(engine: AsyncEngine, sql: str, arguments: Any) -> tuple[list[Any], An
     finally:
         connection.close()
     return rows, description
+
+
+def rows(conn: Connection, sql: str, params: Mapping[str, Any] | None = None) -> list[Any]:
+    """Return every row of the textual `sql` (`:name` parameters) run on `conn`, in its transaction.
+
+    On SQLite the statement goes straight to the DB-API cursor, which takes `:name` parameters
+    as they are: SQLAlchemy's execution costs ten times what a small search statement does.
+    Rows are tuples there and SQLAlchemy rows elsewhere: read them by position.
+    """
+    if conn.dialect.name != "sqlite":
+        return list(conn.execute(text(sql), params or {}))
+    values = dict(params or {})
+    for name, value in values.items():
+        if isinstance(value, dt.datetime):
+            values[name] = _sqlite_datetime(conn.dialect)(value)
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(sql, values)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+@functools.cache
+def _sqlite_datetime(dialect: Dialect) -> Callable[[Any], Any]:
+    # Stored the way SQLAlchemy writes them, so text comparisons order them in time.
+    process = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    return process

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Sequence
@@ -10,11 +11,15 @@ from dataclasses import dataclass
 from itertools import islice
 
 from rapidfuzz import fuzz, process
-from sqlalchemy import Connection, text
-from sqlmodel import select
+from sqlalchemy import Connection, Integer, bindparam
+from sqlalchemy import select as select_columns
+from sqlalchemy.orm import Session
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import search_index as ix
+from storage.engine import Database
+from storage.reads import Read, rows
 from storage.tables import Paper
 
 # Names of the objects the migrations create outside the ORM's metadata.
@@ -126,10 +131,24 @@ def query_terms(query: str) -> list[str]:
 
 
 @dataclass(frozen=True, slots=True)
+class FoundPaper:
+    """The columns of a paper a search shows."""
+
+    id: int
+    key: str
+    arxiv_id: str | None
+    title: str
+    category: str | None
+    abstract: str
+    links: dict[str, str]
+    first_seen_at: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
 class PaperHit:
     """A paper that matched, with an extract whose matched terms sit between the marks."""
 
-    paper: Paper
+    paper: FoundPaper
     extract: str
 
 
@@ -147,15 +166,20 @@ class _Filters:
             params["category"] = self.category
         if self.since is not None:
             clauses.append(f"{table}.first_seen_at >= :since")
-            params["since"] = self.since
+            params["since"] = _utc(self.since)
         if self.until is not None:
             clauses.append(f"{table}.first_seen_at < :until")
-            params["until"] = self.until
+            params["until"] = _utc(self.until)
         return "".join(f" AND {clause}" for clause in clauses), params
 
     @property
     def any(self) -> bool:
         return not (self.category is None and self.since is None and self.until is None)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    # Times are stored in UTC (SQLite keeps them as text, compared as text); naive ones are UTC.
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 # Words of a query that are searched; the rest of a very long query is ignored.
@@ -188,21 +212,61 @@ async def search_papers(
 ) -> list[PaperHit]:
     """Return the papers that best match `query`, all its words first, then any of them.
 
-    `since` and `until` bound the time a paper was first seen (until is exclusive).
+    `since` and `until` bound the time a paper was first seen (until is exclusive). The search
+    runs in `session`, so it sees what the session wrote; `find_papers` reads on its own.
     """
-    # Repeated words add nothing, and a pasted page must not outgrow the drivers' parameter limits.
-    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
+    terms = searched_terms(query)
     if not terms or limit <= 0:
         return []
-    filters = _Filters(category, since, until)
-    connection = await session.connection()
-    ranked = await connection.run_sync(_search, terms, filters, limit)
+    return await session.run_sync(_hits, terms, _Filters(category, since, until), limit)
+
+
+async def find_papers(
+    db: Database,
+    *,
+    query: str,
+    category: str | None = None,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    limit: int = 5,
+) -> list[PaperHit]:
+    """Return what `search_papers` does, in a read of its own: on SQLite, one worker thread."""
+    terms = searched_terms(query)
+    if not terms or limit <= 0:
+        return []
+    return await db.read(_hits, terms, _Filters(category, since, until), limit)
+
+
+@functools.cache
+def _found_papers(count: int) -> Read:
+    # One prebuilt read per number of papers: a search shows a handful, so there are few.
+    return Read(
+        select_columns(
+            col(Paper.id),
+            col(Paper.key),
+            col(Paper.arxiv_id),
+            col(Paper.title),
+            col(Paper.category),
+            col(Paper.abstract),
+            col(Paper.links),
+            col(Paper.first_seen_at),
+        ).where(col(Paper.id).in_([bindparam(f"p{i}", type_=Integer) for i in range(count)]))
+    )
+
+
+def searched_terms(query: str) -> list[str]:
+    """Return the distinct words of `query` that are searched, at most MAX_TERMS of them."""
+    # Repeated words add nothing, and a pasted page must not outgrow the drivers' parameter limits.
+    return list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
+
+
+def _hits(session: Session, terms: list[str], filters: _Filters, limit: int) -> list[PaperHit]:
+    ranked = _search(session.connection(), terms, filters, limit)
     if not ranked:
         return []
-    papers = {
-        paper.id: paper
-        for paper in (await session.exec(select(Paper).where(Paper.id.in_(ranked)))).all()  # type: ignore[union-attr]
-    }
+    read = _found_papers(len(ranked))
+    found = read.on(session.connection(), {f"p{i}": paper_id for i, paper_id in enumerate(ranked)})
+    papers = {row[0]: FoundPaper(*row) for row in found}
     keys = {ix.term_of(term) for term in terms}
     return [
         PaperHit(papers[paper_id], extract(papers[paper_id].abstract, keys))
@@ -213,7 +277,7 @@ async def search_papers(
 
 async def suggest_query(session: AsyncSession, *, query: str) -> str | None:
     """Return `query` with unknown words replaced by close known ones, or None if none is close."""
-    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
+    terms = searched_terms(query)
     if not terms:
         return None
     connection = await session.connection()
@@ -223,31 +287,48 @@ async def suggest_query(session: AsyncSession, *, query: str) -> str | None:
 
 def extract(abstract: str, keys: set[str]) -> str:
     """Return a few words of `abstract` around its first match, the matched words marked."""
-    if abstract.isascii():
-        # Lower-casing ASCII keeps every offset, so the words line up with the spans.
-        folded = _TOKEN.findall(abstract.lower())
-    else:
-        folded = [ix.fold(word) for word in _TOKEN.findall(abstract)]
+    spaced = ix.spaced(abstract) if abstract.isascii() else None
+    # ASCII text keeps its offsets when lower-cased, so its words line up with their spans.
+    folded = (
+        spaced.split() if spaced is not None else [ix.fold(w) for w in _TOKEN.findall(abstract)]
+    )
     if not folded:
         return ""
     stems = ix.stems(distinct := set(folded))
     matching = {word for word in distinct if stems[word] in keys}
-    hits = [i for i, word in enumerate(folded) if word in matching] if matching else []
-    first = max(0, hits[0] - EXTRACT_WORDS // 4) if hits else 0
+    hit = next((i for i, word in enumerate(folded) if word in matching), None) if matching else None
+    first = max(0, hit - EXTRACT_WORDS // 4) if hit is not None else 0
     last = min(len(folded), first + EXTRACT_WORDS)
-    # Only the words shown need their place in the text.
-    spans = [match.span() for match in islice(_TOKEN.finditer(abstract), first, last)]
-    marked = {i - first for i in hits if first <= i < last}
     parts = []
-    position = spans[0][0]
-    for i, (a, b) in enumerate(spans):
+    position = -1
+    for i, (a, b) in enumerate(_spans(abstract, spaced, folded, first, last)):
+        if position < 0:
+            position = a
         parts.append(abstract[position:a])
-        parts.append(f"{MARK_START}{abstract[a:b]}{MARK_END}" if i in marked else abstract[a:b])
+        word = abstract[a:b]
+        parts.append(f"{MARK_START}{word}{MARK_END}" if folded[first + i] in matching else word)
         position = b
     if last == len(folded):
         parts.append(abstract[position:])
     body = "".join(parts).strip()
     return ("…" if first else "") + body + ("…" if last < len(folded) else "")
+
+
+def _spans(
+    abstract: str, spaced: str | None, folded: list[str], first: int, last: int
+) -> list[tuple[int, int]]:
+    """Return where the words `first` to `last` of `abstract` are; only these are shown."""
+    if spaced is None:
+        return [match.span() for match in islice(_TOKEN.finditer(abstract), first, last)]
+    # Words are separated by spaces only: each next one is the next occurrence of its text.
+    spans = []
+    position = 0
+    for i in range(last):
+        start = spaced.find(folded[i], position)
+        position = start + len(folded[i])
+        if i >= first:
+            spans.append((start, position))
+    return spans
 
 
 def _search(conn: Connection, terms: list[str], filters: _Filters, limit: int) -> list[int]:
@@ -263,10 +344,8 @@ def _search(conn: Connection, terms: list[str], filters: _Filters, limit: int) -
 def _term_rows(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[int, int]]:
     params = {f"t{i}": key for i, key in enumerate(keys)}
     names = ", ".join(f":{name}" for name in params)
-    rows = conn.execute(
-        text(f"SELECT term, df, listed FROM search_term WHERE term IN ({names})"), params
-    )
-    return {row.term: (int(row.df), int(row.listed)) for row in rows}
+    found = rows(conn, f"SELECT term, df, listed FROM search_term WHERE term IN ({names})", params)
+    return {term: (int(df), int(listed)) for term, df, listed in found}
 
 
 def _ranked(
@@ -475,7 +554,7 @@ def _ts_champion_rank(
             "ORDER BY l.impact DESC, l.paper_id DESC LIMIT :limit"
         )
         values = {"match": words[0], "term": listed[0], "depth": ix.CHAMPIONS, "limit": limit}
-        return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+        return [row[0] for row in rows(conn, sql, {**values, **params})]
     if len(listed) == len(surface):
         # Lists read and their papers ranked in one statement: one round trip, whatever the terms.
         # With `titles`, papers that have every word in their title join the candidates: close
@@ -502,7 +581,7 @@ def _ts_champion_rank(
             "depth": ix.CHAMPIONS,
             "limit": limit,
         }
-        return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+        return [row[0] for row in rows(conn, sql, {**values, **params})]
     candidates: dict[int, None] = {}
     unfiltered = _Filters(None, None, None)
     for key in surface:
@@ -582,7 +661,7 @@ def _matching_ids(conn: Connection, terms: list[str]) -> list[int]:
     else:
         match = " ".join(terms)
         sql = "SELECT id FROM paper WHERE search_vector @@ websearch_to_tsquery('english', :match)"
-    return [row[0] for row in conn.execute(text(sql), {"match": match})]
+    return [row[0] for row in rows(conn, sql, {"match": match})]
 
 
 def _list_impacts(
@@ -594,26 +673,24 @@ def _list_impacts(
     named.update({f"t{i}": key for i, key in enumerate(keys)})
     papers = ", ".join(f":p{i}" for i in range(len(ids)))
     terms = ", ".join(f":t{i}" for i in range(len(keys)))
-    rows = conn.execute(
-        text(
-            "SELECT term, paper_id, impact FROM search_champion "
-            f"WHERE term IN ({terms}) AND paper_id IN ({papers})"
-        ),
+    found = rows(
+        conn,
+        "SELECT term, paper_id, impact FROM search_champion "
+        f"WHERE term IN ({terms}) AND paper_id IN ({papers})",
         named,
     )
-    return {(row.term, int(row.paper_id)): float(row.impact) for row in rows}
+    return {(term, int(paper_id)): float(impact) for term, paper_id, impact in found}
 
 
 def _champions(conn: Connection, key: str, depth: int) -> list[int]:
-    rows = conn.execute(
-        text(
-            "SELECT c.paper_id FROM search_champion c JOIN search_term t ON t.term = c.term "
-            "WHERE c.term = :term AND c.impact >= t.floor "
-            "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth"
-        ),
+    found = rows(
+        conn,
+        "SELECT c.paper_id FROM search_champion c JOIN search_term t ON t.term = c.term "
+        "WHERE c.term = :term AND c.impact >= t.floor "
+        "ORDER BY c.impact DESC, c.paper_id DESC LIMIT :depth",
         {"term": key, "depth": depth},
     )
-    return [row[0] for row in rows]
+    return [row[0] for row in found]
 
 
 def _filtered(
@@ -625,10 +702,8 @@ def _filtered(
         return list(ids)
     named = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
     names = ", ".join(f":{name}" for name in named)
-    rows = conn.execute(
-        text(f"SELECT id FROM paper WHERE id IN ({names}){where}"), {**named, **params}
-    )
-    return [row[0] for row in rows]
+    found = rows(conn, f"SELECT id FROM paper WHERE id IN ({names}){where}", {**named, **params})
+    return [row[0] for row in found]
 
 
 def _title_rank(
@@ -661,14 +736,13 @@ def _title_matches(conn: Connection, word: str, limit: int) -> list[int]:
     if conn.dialect.name != "sqlite":
         return ix.top_ids(conn, word, limit)
     match = 'title : "' + word.replace('"', '""') + '"'
-    rows = conn.execute(
-        text(
-            "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match "
-            "ORDER BY bm25(paper_fts, 8.0, 1.0), rowid DESC LIMIT :limit"
-        ),
+    found = rows(
+        conn,
+        "SELECT rowid FROM paper_fts WHERE paper_fts MATCH :match "
+        "ORDER BY bm25(paper_fts, 8.0, 1.0), rowid DESC LIMIT :limit",
         {"match": match, "limit": limit},
     )
-    return [row[0] for row in rows]
+    return [row[0] for row in found]
 
 
 def _unranked(
@@ -714,7 +788,7 @@ def _title_first(conn: Connection, terms: list[str], filters: _Filters, limit: i
         f"SELECT paper.id FROM {source} WHERE {candidates}{where} "
         "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
     )
-    return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+    return [row[0] for row in rows(conn, sql, {**values, **params})]
 
 
 def _rank_among(
@@ -736,7 +810,7 @@ def _rank_among(
         "ORDER BY ts_rank(search_vector, q, 1) DESC, paper.id DESC LIMIT :limit"
     )
     values = {"match": (" " if every else " or ").join(terms), "ids": list(ids), "limit": limit}
-    return [row[0] for row in conn.execute(text(sql), {**values, **params})]
+    return [row[0] for row in rows(conn, sql, {**values, **params})]
 
 
 def _full_rank(
@@ -775,10 +849,8 @@ def _matches(
             "SELECT paper.id FROM paper, websearch_to_tsquery('english', :match) AS q "
             f"WHERE search_vector @@ q{where} "
         )
-    rows = conn.execute(
-        text(sql + order + "LIMIT :limit"), {"match": match, **params, "limit": limit}
-    )
-    return [row[0] for row in rows]
+    found = rows(conn, sql + order + "LIMIT :limit", {"match": match, **params, "limit": limit})
+    return [row[0] for row in found]
 
 
 def _suggest(conn: Connection, terms: list[str]) -> str | None:
@@ -790,14 +862,15 @@ def _suggest(conn: Connection, terms: list[str]) -> str | None:
             words.append(term)
             continue
         first = ix.fold(term)[:1]
-        rows = conn.execute(
-            text(
+        choices = [
+            row[0]
+            for row in rows(
+                conn,
                 "SELECT word FROM search_term WHERE word >= :low AND word < :high "
-                "ORDER BY df DESC LIMIT 5000"
-            ),
-            {"low": first, "high": first + "\U0010ffff"},
-        )
-        choices = [row[0] for row in rows]
+                "ORDER BY df DESC LIMIT 5000",
+                {"low": first, "high": first + "\U0010ffff"},
+            )
+        ]
         best = process.extractOne(ix.fold(term), choices, scorer=fuzz.ratio, score_cutoff=75)
         if best is None:
             words.append(term)

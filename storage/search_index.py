@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import Stemmer
 from sqlalchemy import Connection, text
 
+from storage.reads import rows
+
 # A term with more matching papers than this keeps a champion list; below, full ranking is cheap.
 FULL_RANK_LIMIT = 3000
 # Champions kept per term; a list is trimmed back to this once it holds TRIM_AT entries.
@@ -113,11 +115,16 @@ def fold(value: str) -> str:
 _ASCII_SEPARATORS = str.maketrans({chr(c): " " for c in range(128) if not chr(c).isalnum()})
 
 
+def spaced(value: str) -> str:
+    """Return ASCII `value` lower-cased, each separator a space: its words at the same offsets."""
+    return value.lower().translate(_ASCII_SEPARATORS)
+
+
 def words(value: str) -> list[str]:
     """Return the folded words of `value`, as the index tokenizer splits them."""
     if value.isascii():
         # Most abstracts: the same words as the pattern below, several times faster.
-        return value.lower().translate(_ASCII_SEPARATORS).split()
+        return spaced(value).split()
     return _TOKEN.findall(fold(value))
 
 
@@ -186,16 +193,17 @@ def idf(docs: int, df: int) -> float:
     return value if value > 0 else 1e-6
 
 
-_STATS = text("SELECT docs, tokens FROM search_stats WHERE id = 1")
+_STATS = "SELECT docs, tokens FROM search_stats WHERE id = 1"
 _LISTED = text("SELECT term, floor FROM search_term WHERE listed > 0 AND df > :limit")
 
 
 def stats(conn: Connection) -> tuple[int, float]:
     """Return the number of indexed papers and their average length in tokens."""
-    row = conn.execute(_STATS).first()
-    if row is None or not row.docs:
+    found = rows(conn, _STATS)
+    if not found or not found[0][0]:
         return 0, 0.0
-    return int(row.docs), row.tokens / row.docs
+    docs, tokens = found[0]
+    return int(docs), tokens / docs
 
 
 @dataclass(slots=True)
@@ -545,7 +553,7 @@ def top_ids(conn: Connection, word: str, limit: int) -> list[int]:
             "LIMIT :limit"
         )
         params = {"match": word}
-    return [row[0] for row in conn.execute(text(sql), {**params, "limit": limit})]
+    return [row[0] for row in rows(conn, sql, {**params, "limit": limit})]
 
 
 def _docs(conn: Connection, ids: Sequence[int]) -> list[Doc]:
@@ -553,10 +561,8 @@ def _docs(conn: Connection, ids: Sequence[int]) -> list[Doc]:
         return []
     params = {f"p{i}": paper_id for i, paper_id in enumerate(ids)}
     names = ", ".join(f":{name}" for name in params)
-    rows = conn.execute(
-        text(f"SELECT id, title, abstract FROM paper WHERE id IN ({names})"), params
-    ).all()
-    return [Doc(row.id, row.title, row.abstract or "") for row in rows]
+    found = rows(conn, f"SELECT id, title, abstract FROM paper WHERE id IN ({names})", params)
+    return [Doc(paper_id, title, abstract or "") for paper_id, title, abstract in found]
 
 
 def documents(conn: Connection, ids: Sequence[int]) -> list[Doc]:

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from core.commands.context import CommandContext
 from core.commands.registry import Option, command
 from core.commands.reply import Item, ItemList, Reply, Span, error_reply
-from storage.search import MARK_END, MARK_START, query_terms, search_papers, suggest_query
+from storage.search import MARK_END, MARK_START, find_papers, query_terms, suggest_query
 
 RESULTS = 5
 
@@ -25,9 +25,12 @@ async def paper(ctx: CommandContext, args: Mapping[str, str]) -> Reply:
     category = args.get("category") or None
     if not query_terms(query):
         return error_reply("Type a word or two to search for, for example: /paper batching")
-    async with ctx.db.session() as session:
-        hits = await search_papers(session, query=query, category=category, limit=RESULTS)
-        suggestion = None if hits else await suggest_query(session, query=query)
+    # A read of its own: on SQLite the whole search runs in one worker thread.
+    hits = await find_papers(ctx.db, query=query, category=category, limit=RESULTS)
+    suggestion = None
+    if not hits:
+        async with ctx.db.session() as session:
+            suggestion = await suggest_query(session, query=query)
     scope = f" in {category}" if category else ""
     if not hits:
         hint = f"Did you mean {suggestion!r}?" if suggestion else "Try fewer or other words."

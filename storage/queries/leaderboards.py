@@ -269,9 +269,7 @@ async def newest_snapshot_entries(
     read = _newest_entries(len(slugs), dated=on_or_before is not None)
     found: list[BoardSnapshots] = []
     snapshots: list[SnapshotEntries] = []
-    for board_id, slug, name, description, snapshot_id, as_of, *entry in await read.all(
-        db.engine, params
-    ):
+    for board_id, slug, name, description, snapshot_id, as_of, *entry in await read.all(db, params):
         if not found or found[-1].board.id != board_id:
             found.append(BoardSnapshots(BoardRow(board_id, slug, name, description), []))
             snapshots = found[-1].snapshots

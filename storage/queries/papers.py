@@ -19,7 +19,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from storage import search_index
 from storage.dialect import dialect_name, insert_for
 from storage.identity import normalise_title, paper_key
-from storage.search import MAX_TERMS, query_terms
+from storage.search import searched_terms
 from storage.tables import Paper, utcnow
 
 # Keep IN lists and parameter counts well inside SQLite's and asyncpg's limits.
@@ -407,7 +407,7 @@ async def search_papers_newest(
     session: AsyncSession, *, query: str, limit: int, offset: int = 0
 ) -> tuple[list[DatedPaper], int]:
     """Return one page of the papers matching every word of `query`, newest first, and the total."""
-    terms = list(dict.fromkeys(query_terms(query)))[:MAX_TERMS]
+    terms = searched_terms(query)
     if not terms:
         return [], 0
     condition = _matching(session, terms)

@@ -56,7 +56,7 @@ async def test_rows_have_python_types_and_take_fixed_values(db: Database) -> Non
     await _store(db)
     params = {"until": NOV + dt.timedelta(days=7), "source": "test"}
     for _ in range(2):  # The first run learns the result types; the second uses them.
-        rows = await _ENTRIES.all(db.engine, params)
+        rows = await _ENTRIES.all(db, params)
         assert rows == [
             (NOV, 1, 11.5, 250),
             (NOV, 2, 12.5, None),
@@ -71,9 +71,9 @@ async def test_a_failing_read_leaves_the_pool_usable(db: Database) -> None:
     await _store(db)
     failing = Read(select(func.no_such_function(bindparam("n", type_=Integer))))
     with pytest.raises(Exception):  # noqa: B017, PT011  (each driver raises its own error)
-        await failing.all(db.engine, {"n": 1})
+        await failing.all(db, {"n": 1})
     assert not await _in_transaction(db)
-    assert len(await _ENTRIES.all(db.engine, {"until": NOV, "source": "test"})) == 2
+    assert len(await _ENTRIES.all(db, {"until": NOV, "source": "test"})) == 2
 
 
 async def test_expanding_parameters_are_refused(db: Database) -> None:

@@ -16,6 +16,7 @@ from storage.search import (
     _full_rank,
     _rank_matches,
     extract,
+    find_papers,
     query_terms,
     search_papers,
     suggest_query,
@@ -118,6 +119,36 @@ async def test_a_date_range_narrows_the_search(db: Database) -> None:
         )
     assert [hit.paper.title for hit in recent] == ["Sparse Experts at Scale"]
     assert [hit.paper.title for hit in earlier] == ["Dynamic Batching for Serving"]
+    # Dates reach SQLite as SQLAlchemy stores them, on the read threads' driver too.
+    assert await find_papers(db, query="batching", since=dt.datetime(2026, 1, 1)) == recent
+    assert await find_papers(db, query="batching", until=dt.datetime(2026, 1, 1)) == earlier
+    # A bound in another time zone is the same moment: 05:00 at +05:00 is midnight UTC.
+    zone = dt.timezone(dt.timedelta(hours=5))
+    assert await find_papers(db, query="batching", since=dt.datetime(2026, 6, 1, 5, tzinfo=zone))
+    assert not await find_papers(
+        db, query="batching", since=dt.datetime(2026, 6, 1, 5, 0, 1, tzinfo=zone)
+    )
+
+
+async def test_a_read_of_its_own_finds_what_a_session_finds(stored: Database) -> None:
+    queries = ["batching", "batch experts", "sparse OR planning", "agents", "zzz", *HOSTILE]
+    for query in queries:
+        for category in (None, "cs.LG"):
+            async with stored.session() as session:
+                expected = await search_papers(session, query=query, category=category)
+            assert await find_papers(stored, query=query, category=category) == expected, query
+    found = await find_papers(stored, query="batching")
+    assert found[0].paper.title == "Dynamic Batching for Serving"
+    assert found[0].paper.category == "cs.DC"
+    assert found[0].paper.first_seen_at.tzinfo is not None
+
+
+async def test_a_session_finds_what_it_wrote_before_committing(db: Database) -> None:
+    async with db.session() as session:
+        await upsert_papers(session, papers=[PAPERS[0]])
+        hits = await search_papers(session, query="batching")
+        assert [hit.paper.title for hit in hits] == ["Dynamic Batching for Serving"]
+    assert await find_papers(db, query="batching") == []
 
 
 async def test_a_misspelt_word_gets_a_suggestion(stored: Database) -> None:
