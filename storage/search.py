@@ -517,12 +517,18 @@ def _champion_rank(
     weights = {key: ix.idf(total, known.get(key, (0, 0))[0]) for key in keys}
     pool = _filtered(conn, list(candidates), where, params)
     listed = _list_impacts(conn, keys, pool)
-    estimate = {
-        paper_id: sum(weights[key] * listed.get((key, paper_id), 0.0) for key in keys)
+    # A paper missing from the part of a list that was read weighs no more there than the last
+    # paper read from it; a word without a list could weigh up to BM25's ceiling.
+    lowest: dict[str, float] = {}
+    for (key, _), value in listed.items():
+        lowest[key] = min(value, lowest.get(key, value))
+    ceiling = {key: lowest.get(key, ix.K1 + 1) for key in keys}
+    bounds = {
+        paper_id: sum(weights[key] * listed.get((key, paper_id), ceiling[key]) for key in keys)
         for paper_id in pool
     }
-    order = sorted(pool, key=lambda paper_id: (-estimate[paper_id], -paper_id))
-    return _rescored(conn, order, weights, average, limit, every=every)
+    order = sorted(pool, key=lambda paper_id: (-bounds[paper_id], -paper_id))
+    return _rescored(conn, order, weights, average, limit, every=every, bounds=bounds)
 
 
 def _ts_champion_rank(
@@ -606,14 +612,21 @@ def _rescored(
     *,
     every: bool,
     depth: int = RESCORED,
+    bounds: dict[int, float] | None = None,
 ) -> list[int]:
     # Candidates come best-first by an estimate; the first few are scored exactly from their text.
-    # With `depth` covering every candidate, all are scored: the result is exact.
+    # With `depth` covering every candidate, all are scored: the result is exact. With `bounds`
+    # (the most each candidate can score, in descending order), scoring stops once the rest
+    # cannot reach the top: exact too, having scored only what could.
     keys = list(weights)
     scored: list[tuple[float, int]] = []
-    exhaustive = depth >= len(order)
+    exhaustive = depth >= len(order) and bounds is None
     batch = len(order) if exhaustive else max(2 * limit, 10)
     for start in range(0, min(len(order), depth), max(batch, 1)):
+        if bounds is not None and len(scored) >= limit:
+            kth = sorted(scored, reverse=True)[limit - 1][0]
+            if kth >= bounds[order[start]]:
+                break
         docs = ix.documents(conn, order[start : start + batch])
         counts = ix.frequencies(docs, weights.keys())
         for doc, c in zip(docs, counts, strict=True):
@@ -625,7 +638,7 @@ def _rescored(
                 for key in present
             )
             scored.append((score, doc.id))
-        if len(scored) >= limit and not exhaustive:
+        if len(scored) >= limit and not exhaustive and bounds is None:
             break
     scored.sort(reverse=True)
     return [paper_id for _, paper_id in scored[:limit]]

@@ -6,8 +6,10 @@ import datetime as dt
 import random
 
 import pytest
+from sqlalchemy import Connection
 
 from storage import Database
+from storage import search_index as ix
 from storage.queries.papers import PaperInput, upsert_papers
 from storage.search import (
     MARK_END,
@@ -15,6 +17,7 @@ from storage.search import (
     _Filters,
     _full_rank,
     _rank_matches,
+    _rescored,
     extract,
     find_papers,
     query_terms,
@@ -22,6 +25,7 @@ from storage.search import (
     suggest_query,
 )
 
+_NONE = _Filters(None, None, None)
 PAPERS = [
     PaperInput(
         "Dynamic Batching for Serving",
@@ -222,3 +226,28 @@ async def test_the_shortcuts_agree_with_full_ranking(
                     session, query=" ".join(query), category=category, limit=5
                 )
                 assert [hit.paper.id for hit in hits] == full, query
+
+
+async def test_bounded_rescoring_reaches_the_best_however_deep_it_sits(db: Database) -> None:
+    # Seventy candidates in the order an estimate gives them, the best for both words 41st.
+    papers = [PaperInput(f"zq1 note {n}", "zq1 zq2 filler words here", "cs.LG") for n in range(70)]
+    papers[40] = PaperInput("zq1 zq2 zq2 best", "zq1 zq2 zq2", "cs.LG")
+    async with db.transaction() as session:
+        await upsert_papers(session, papers=papers)
+    async with db.session() as session:
+        conn = await session.connection()
+        order = sorted(await conn.run_sync(lambda c: _full_rank(c, ["zq1"], _NONE, 70, every=True)))
+        weights = {ix.term_of("zq1"): 1.0, ix.term_of("zq2"): 1.0}
+        _, average = await conn.run_sync(ix.stats)
+
+        def rescored(c: Connection, **options: object) -> list[int]:
+            return _rescored(c, order, weights, average, 5, every=True, **options)  # type: ignore[arg-type]
+
+        exact = await conn.run_sync(lambda c: rescored(c, depth=len(order)))
+        assert exact[0] == order[40]
+        # Stopping once five are found misses it; bounds (here: BM25's ceiling for every paper)
+        # keep scoring while the rest could still make the top.
+        assert exact[0] not in await conn.run_sync(rescored)
+        ceiling = dict.fromkeys(order, 2 * (ix.K1 + 1))
+        bounded = await conn.run_sync(lambda c: rescored(c, bounds=ceiling))
+        assert bounded[0] == exact[0]
