@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
@@ -40,6 +40,13 @@ def _sqlite_reader_pragmas(dbapi_connection: Any, record: Any) -> None:
     _sqlite_pragmas(dbapi_connection, record)
     # A read's connection can never write, whatever a read function does by mistake.
     dbapi_connection.execute("PRAGMA query_only=ON")
+    # sqlite3 begins transactions only before writes, so each select would see the database as
+    # it is at that moment: the reader begins its own (below), and a read sees one snapshot.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_reader_begin(conn: Connection) -> None:
+    conn.connection.driver_connection.execute("BEGIN")  # type: ignore[union-attr]
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
@@ -72,6 +79,7 @@ def create_reader(url: str, *, echo: bool = False) -> Engine | None:
         pool_reset_on_return=None,
     )
     event.listen(engine, "connect", _sqlite_reader_pragmas)
+    event.listen(engine, "begin", _sqlite_reader_begin)
     return engine
 
 
@@ -132,7 +140,7 @@ class Database:
     ) -> T:
         """Return `fn(session, ...)` run in a read of its own, in one go (see `run_sync`).
 
-        The session sees what was committed when it began; it cannot write on SQLite.
+        The session sees the database as it was when it first read; it cannot write on SQLite.
         """
 
         def bound(session: Session) -> T:

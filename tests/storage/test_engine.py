@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 import pytest
@@ -125,3 +126,26 @@ async def test_an_in_memory_database_reads_through_its_own_connection(url: str) 
         assert (await db.run_sync(_thread_name)) == threading.current_thread().name
     finally:
         await db.dispose()
+
+
+async def test_a_read_on_sqlite_sees_one_snapshot(db: Database, database_url: str) -> None:
+    if db.dialect != "sqlite":
+        pytest.skip("PostgreSQL reads at READ COMMITTED, as its sessions do")
+    path = database_url.removeprefix("sqlite:///")
+    count = text("SELECT count(*) FROM leaderboard")
+
+    def before_and_after_a_commit(session: Session) -> tuple[int, int]:
+        before = session.execute(count).scalar_one()
+        other = sqlite3.connect(path)
+        try:
+            with other:  # committed when the block ends
+                other.execute(
+                    "INSERT INTO leaderboard (slug, name, description) VALUES ('n', 'N', '')"
+                )
+        finally:
+            other.close()
+        return before, session.execute(count).scalar_one()
+
+    assert await db.read(before_and_after_a_commit) == (0, 0)
+    assert await db.read(lambda session: session.execute(count).scalar_one()) == 1
+    assert not await _in_transaction(db)
