@@ -13,6 +13,7 @@ from sqlalchemy import (
     Index,
     Integer,
     UniqueConstraint,
+    text,
 )
 from sqlmodel import Field, SQLModel
 
@@ -46,11 +47,21 @@ class Paper(SQLModel, table=True):
     """A research paper, identified by its arXiv id when known, else by its normalised title."""
 
     __tablename__ = "paper"
+    # Only papers without an arXiv id are ever looked up by title (to adopt the id a source
+    # reports): indexing the rest would cost every import a random insert per paper (0008).
+    __table_args__ = (
+        Index(
+            "ix_paper_title_key",
+            "title_key",
+            sqlite_where=text("arxiv_id IS NULL"),
+            postgresql_where=text("arxiv_id IS NULL"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(unique=True, max_length=64)
     arxiv_id: str | None = Field(default=None, unique=True, max_length=32)
-    title_key: str = Field(index=True)
+    title_key: str
     title: str
     category: str | None = Field(default=None, index=True, max_length=32)
     abstract: str = ""
