@@ -528,7 +528,11 @@ def _champion_rank(
         for paper_id in pool
     }
     order = sorted(pool, key=lambda paper_id: (-bounds[paper_id], -paper_id))
-    return _rescored(conn, order, weights, average, limit, every=every, bounds=bounds)
+    # Scoring on while the rest could still reach the top pays where every word must match;
+    # a search for any of the words (none has them all) takes the first good ones found.
+    return _rescored(
+        conn, order, weights, average, limit, every=every, bounds=bounds if every else None
+    )
 
 
 def _ts_champion_rank(
