@@ -300,10 +300,9 @@ def extract(abstract: str, keys: set[str]) -> str:
     first = max(0, hit - EXTRACT_WORDS // 4) if hit is not None else 0
     last = min(len(folded), first + EXTRACT_WORDS)
     parts = []
-    position = -1
-    for i, (a, b) in enumerate(_spans(abstract, spaced, folded, first, last)):
-        if position < 0:
-            position = a
+    spans = _spans(abstract, spaced, folded, first, last)
+    position = spans[0][0]
+    for i, (a, b) in enumerate(spans):
         parts.append(abstract[position:a])
         word = abstract[a:b]
         parts.append(f"{MARK_START}{word}{MARK_END}" if folded[first + i] in matching else word)
