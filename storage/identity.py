@@ -7,6 +7,7 @@ import re
 import unicodedata
 
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_VERSION = re.compile(r"v\d+$")
 _ARXIV_ID = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z\-]+(?:\.[A-Z]{2})?/\d{7})$")
 
 
@@ -30,7 +31,7 @@ def paper_key(*, title: str, arxiv_id: str | None, title_key: str | None = None)
 def bare_arxiv_id(arxiv_id: str) -> str:
     """Return an arXiv id without its version suffix or URL prefix."""
     arxiv_id = arxiv_id.strip().rsplit("/abs/", 1)[-1].removeprefix("arXiv:")
-    return re.sub(r"v\d+$", "", arxiv_id)
+    return _VERSION.sub("", arxiv_id)
 
 
 def is_arxiv_id(text: str) -> bool:

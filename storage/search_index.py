@@ -195,6 +195,12 @@ def idf(docs: int, df: int) -> float:
 
 _STATS = "SELECT docs, tokens FROM search_stats WHERE id = 1"
 _LISTED = text("SELECT term, floor FROM search_term WHERE listed > 0 AND df > :limit")
+# The impact each long list keeps from: its k-th best, ties broken towards newer papers.
+_LONG_FLOORS = text(
+    "SELECT term, (SELECT impact FROM search_champion c WHERE c.term = search_term.term "
+    "ORDER BY impact DESC, paper_id DESC LIMIT 1 OFFSET :skip) FROM search_term "
+    "WHERE listed >= :at"
+)
 
 
 def stats(conn: Connection) -> tuple[int, float]:
@@ -256,17 +262,22 @@ class Gathered:
         """Add what `other` gathered (already identified) to this."""
         self.ids.extend(other.ids)
         self.tokens += other.tokens
-        self.df.update(other.df)
+        if other.df is not self.df:
+            self.df.update(other.df)
         self.words |= other.words
         self.candidates.extend(other.candidates)
 
 
-def gather(texts: Sequence[tuple[str, str]], plan: Plan | None = None) -> Gathered:
+def gather(
+    texts: Sequence[tuple[str, str]], plan: Plan | None = None, df: Counter[str] | None = None
+) -> Gathered:
     """Tokenize papers' (title, abstract); with a plan, pick the papers each list should take.
 
-    Pure and thread-safe, so an import runs it while the database writes the rows.
+    Papers per term are counted into `df` when given: an import's chunks share one, so tens of
+    thousands of terms are not merged again after every chunk. Thread-safe, so an import runs it
+    while the database writes the rows.
     """
-    found = Gathered()
+    found = Gathered() if df is None else Gathered(df=df)
     for start in range(0, len(texts), BATCH):
         _gather_slice(found, texts[start : start + BATCH], start, plan)
     return found
@@ -349,7 +360,10 @@ def apply(conn: Connection, gained: Gathered, lost: Gathered) -> None:
         stem = _STEMS.mapping(gained.words).__getitem__
         for word in sorted(gained.words):
             surface.setdefault(stem(word), word)
-    changes = [(term, surface.get(term, term), change) for term, change in delta.items() if change]
+    # In key order, so consecutive rows land on the same pages of the index.
+    changes = sorted(
+        (term, surface.get(term, term), change) for term, change in delta.items() if change
+    )
     if changes:
         # Tens of thousands of rows per import: plain tuples straight to the driver.
         _many(
@@ -378,7 +392,7 @@ def apply(conn: Connection, gained: Gathered, lost: Gathered) -> None:
 
 def _many(conn: Connection, sql: str, rows: Sequence[tuple[object, ...]]) -> None:
     # The statements are fixed text; only the placeholders differ between the two drivers.
-    marks = ["?"] * 3 if conn.dialect.name == "sqlite" else ["$1", "$2", "$3"]
+    marks = ["?1", "?2", "?3"] if conn.dialect.name == "sqlite" else ["$1", "$2", "$3"]
     conn.exec_driver_sql(sql.format(*marks), rows)
 
 
@@ -441,12 +455,14 @@ def _add_champions(conn: Connection, candidates: Sequence[tuple[int, str, float]
         # Two importers may list the same paper for a term that both saw become frequent.
         "INSERT INTO search_champion (term, paper_id, impact) VALUES ({0}, {1}, {2}) "
         "ON CONFLICT (term, paper_id) DO NOTHING",
-        [(term, paper_id, weight) for paper_id, term, weight in candidates],
+        # In index order, so consecutive rows land on the same pages of the table's indexes.
+        sorted((term, paper_id, weight) for paper_id, term, weight in candidates),
     )
     listed = Counter(term for _, term, _ in candidates)
-    conn.execute(
-        text("UPDATE search_term SET listed = listed + :added WHERE term = :term"),
-        [{"term": term, "added": number} for term, number in listed.items()],
+    _many(
+        conn,
+        "UPDATE search_term SET listed = listed + {1} WHERE term = {0}",
+        sorted(listed.items()),
     )
 
 
@@ -500,31 +516,21 @@ def _build_new_lists(conn: Connection, average: float) -> None:
 
 
 def _trim(conn: Connection) -> None:
-    long = [
-        row.term
-        for row in conn.execute(
-            text("SELECT term FROM search_term WHERE listed >= :at"), {"at": TRIM_AT}
-        )
+    # Every long list at once: a few statements, not three per list.
+    floors = [
+        (term, float(floor))
+        for term, floor in conn.execute(_LONG_FLOORS, {"at": TRIM_AT, "skip": CHAMPIONS - 1})
+        if floor is not None
     ]
-    for term in long:
-        floor = conn.execute(
-            text(
-                "SELECT impact FROM search_champion WHERE term = :term "
-                "ORDER BY impact DESC, paper_id DESC LIMIT 1 OFFSET :k"
-            ),
-            {"term": term, "k": CHAMPIONS - 1},
-        ).scalar_one()
-        conn.execute(
-            text("DELETE FROM search_champion WHERE term = :term AND impact < :floor"),
-            {"term": term, "floor": floor},
-        )
-        conn.execute(
-            text(
-                "UPDATE search_term SET floor = :floor, listed = (SELECT count(*) FROM "
-                "search_champion WHERE search_champion.term = :term) WHERE term = :term"
-            ),
-            {"term": term, "floor": floor},
-        )
+    if not floors:
+        return
+    _many(conn, "DELETE FROM search_champion WHERE term = {0} AND impact < {1}", floors)
+    _many(
+        conn,
+        "UPDATE search_term SET floor = {1}, listed = (SELECT count(*) FROM search_champion "
+        "WHERE search_champion.term = {0}) WHERE term = {0}",
+        floors,
+    )
 
 
 def _top_scored(conn: Connection, word: str, limit: int) -> list[tuple[int, float]]:

@@ -111,14 +111,16 @@ async def upsert_papers(
         # entries) in its own: the two overlap on two cores.
         pending = list(texts.values())
         tokenizing = (
-            asyncio.create_task(asyncio.to_thread(search_index.gather, pending, plan))
+            asyncio.create_task(asyncio.to_thread(search_index.gather, pending, plan, gained.df))
             if len(pending) >= _THREADED
             else None
         )
         try:
             await write(connection, rows)
         finally:
-            found = await tokenizing if tokenizing else search_index.gather(pending, plan)
+            found = (
+                await tokenizing if tokenizing else search_index.gather(pending, plan, gained.df)
+            )
         # Nothing to index (a re-import of known papers): no need to read the rows back.
         written = (
             {
@@ -136,8 +138,9 @@ async def upsert_papers(
         if len(ours) < len(texts):
             # Another transaction wrote a paper between the read and the write: what is stored
             # is theirs, and so is its place in the index.
+            gained.df.subtract(search_index.gather(pending).df)
             texts = {key: value for key, value in texts.items() if key in ours}
-            found = search_index.gather(list(texts.values()), plan)
+            found = search_index.gather(list(texts.values()), plan, gained.df)
         found.identify([ours[key] for key in texts])
         gone = [old[key] for key in texts if key in old]
         removed = search_index.gather([(doc.title, doc.abstract) for doc in gone])

@@ -358,6 +358,66 @@ def test_ascii_text_splits_into_the_same_words_as_the_pattern(value: str) -> Non
     assert ix.words(value) == ix._TOKEN.findall(ix.fold(value))
 
 
+# Forms that share a stem, words with diacritics and other scripts: the cases gather mends.
+FORMS = ["model", "models", "modeling", "modelled", "naive", "naïve", "kernel", "kernels"]
+FORMS += ["attention", "attend", "routing", "route", "routes", "straße", "模型", "sparse"]
+
+
+def _reference_gather(
+    texts: list[tuple[str, str]], plan: ix.Plan
+) -> tuple[int, Counter[str], set[str], list[tuple[int, str, float]]]:
+    """Gather as the definition says: each paper's terms counted by stem, one by one."""
+    df: Counter[str] = Counter()
+    words: set[str] = set()
+    tokens = 0
+    candidates = []
+    for at, (title, abstract) in enumerate(texts):
+        title_words, abstract_words = ix.words(title), ix.words(abstract)
+        words.update(title_words, abstract_words)
+        tokens += len(title_words) + len(abstract_words)
+        title_tf = Counter(map(ix.term_of, title_words))
+        abstract_tf = Counter(map(ix.term_of, abstract_words))
+        df.update(title_tf.keys() | abstract_tf.keys())
+        for term in title_tf.keys() | abstract_tf.keys():
+            if term not in plan.floors:
+                continue
+            weight = ix.impact(
+                title_tf[term],
+                abstract_tf[term],
+                len(title_words) + len(abstract_words),
+                plan.average,
+            )
+            if weight >= plan.floors[term]:
+                candidates.append((at, term, weight))
+    return tokens, df, words, candidates
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    texts=st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(FORMS), max_size=6).map(" ".join),
+            st.lists(st.sampled_from(FORMS), max_size=30).map(" ".join),
+        ),
+        max_size=12,
+    ),
+    floors=st.dictionaries(st.sampled_from(FORMS).map(ix.term_of), st.floats(0.0, 2.1), max_size=8),
+    average=st.floats(1.0, 40.0),
+)
+def test_gather_counts_every_paper_as_the_definition_does(
+    texts: list[tuple[str, str]], floors: dict[str, float], average: float
+) -> None:
+    plan = ix.Plan.of(average, floors)
+    found = ix.gather(texts, plan)
+    tokens, df, words, candidates = _reference_gather(texts, plan)
+    assert (found.tokens, +found.df, found.words) == (tokens, df, words)
+    ours = sorted((at, term) for at, term, _ in found.candidates)
+    assert ours == sorted((at, term) for at, term, _ in candidates)
+    weights = {(at, term): weight for at, term, weight in candidates}
+    for at, term, weight in found.candidates:
+        assert weight == pytest.approx(weights[at, term])
+
+
 async def test_a_bulk_import_indexes_as_paper_by_paper_imports_do(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
