@@ -517,10 +517,10 @@ def _build_new_lists(conn: Connection, average: float) -> None:
 
 def _trim(conn: Connection) -> None:
     # Every long list at once: a few statements, not three per list.
+    # `listed` counts a list's rows, so every long list has a k-th entry.
     floors = [
         (term, float(floor))
         for term, floor in conn.execute(_LONG_FLOORS, {"at": TRIM_AT, "skip": CHAMPIONS - 1})
-        if floor is not None
     ]
     if not floors:
         return
